@@ -1,0 +1,75 @@
+"""The application factory: config, extensions, database, blueprints, errors, CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+import config as config_module
+from extensions import mail
+from logging_setup import configure_logging
+from models import bind_database, db
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: environment first, then the caller's overrides (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    config_module.check_production(app.config)
+    if not app.config.get("DATABASE_URL"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "paylink.db")
+
+    configure_logging(app)
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_database(app: Flask) -> None:
+    """Bind the proxy; one connection per request, closed on teardown (errors too)."""
+    bind_database(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def _connect() -> None:
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc: BaseException | None) -> None:
+        if not db.is_closed():
+            db.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from services.gateway import make_client
+
+    mail.init_app(app)
+    app.extensions["stripe_client"] = make_client(app.config)
+
+
+def register_blueprints(app: Flask) -> None:
+    from blueprints import health, pay
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pay.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from blueprints.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from commands import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""HTTP edges: parse the request, call a service, render the answer."""

@@ -1,0 +1,64 @@
+"""One place that turns errors into a friendly page or a JSON message."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from peewee import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from logging_setup import redact_path
+from services.errors import ServiceError
+
+log = logging.getLogger("paylink")
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do that.",
+    404: "This page does not exist. The link may have expired or been deleted.",
+    405: "That method is not allowed here.",
+    413: "The request is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing was charged; please try again.",
+    503: "The service is briefly unavailable. Please try again in a moment.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, message: str, code: str | None = None) -> ResponseReturnValue:
+    if wants_json():
+        body = {"success": False, "message": message}
+        if code:
+            body["code"] = code
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> ResponseReturnValue:
+        return error_response(exc.status, exc.message, exc.code)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        status = exc.code or 500
+        return error_response(status, MESSAGES.get(status, exc.description or "Error."))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: Exception) -> ResponseReturnValue:
+        log.error("database unavailable", extra={"fields": {"error": type(exc).__name__}})
+        return error_response(503, MESSAGES[503])
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error", extra={"fields": {"path": redact_path(request.path)}})
+        return error_response(500, MESSAGES[500])

@@ -1,0 +1,69 @@
+"""Flask CLI commands: schema, demo data, merchants."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import create_schema, db
+from services.demo import seed_demo
+from services.invoices import pay_url
+from services.merchants import create_merchant
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the schema and apply pending migrations (safe to run twice)."""
+    with db.connection_context():
+        ran = create_schema()
+    click.echo(f"Database ready ({ran} migration(s) applied).")
+
+
+@click.command("seed-demo")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+@with_appcontext
+def seed_demo_command(as_json: bool) -> None:
+    """Add a demo booking with an open invoice and print its pay link."""
+    with db.connection_context():
+        create_schema()
+        with db.atomic():
+            seeded = seed_demo()
+    invoice = seeded["invoice"]
+    url = pay_url(invoice, current_app.config["SECRET_KEY"], current_app.config["PAYLINK_BASE_URL"])
+    if as_json:
+        out = {
+            "pay_url": url,
+            "invoice_uuid": invoice.uuid,
+            "booking_uuid": seeded["booking"].uuid,
+            "merchant_uuid": seeded["merchant"].uuid,
+        }
+        if seeded["api_key"]:
+            out["merchant_api_key"] = seeded["api_key"]
+        click.echo(json.dumps(out))
+        return
+    if seeded["api_key"]:
+        click.echo(f"Demo merchant created. API key (shown once): {seeded['api_key']}")
+    click.echo(f"Booking {seeded['booking'].uuid}, confirmation code "
+               f"{seeded['booking'].confirmation_code}")
+    click.echo(url)
+
+
+@click.command("create-merchant")
+@click.argument("name")
+@click.option("--currency", default="usd", show_default=True)
+@click.option("--locale", default="en_US", show_default=True)
+@with_appcontext
+def create_merchant_command(name: str, currency: str, locale: str) -> None:
+    """Create a merchant and print its API key once."""
+    with db.connection_context():
+        create_schema()
+        merchant, api_key = create_merchant(name, currency=currency, locale=locale)
+    click.echo(f"Merchant {merchant.uuid} created.")
+    click.echo(f"API key (shown once, store it now): {api_key}")
+
+
+COMMANDS = [init_db_command, seed_demo_command, create_merchant_command]

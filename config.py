@@ -1,0 +1,75 @@
+"""Configuration from environment variables, with safe defaults for development.
+
+Development defaults point at the offline Stripe sandbox keys and a SQLite file;
+production (PAYLINK_ENV=production) refuses to start without real secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+# Names read from the environment, with their development defaults.
+DEFAULTS: dict[str, Any] = {
+    "PAYLINK_ENV": "development",
+    "SECRET_KEY": DEV_SECRET_KEY,
+    "DATABASE_URL": None,  # None → sqlite file in the instance folder
+    "PAYLINK_BASE_URL": "http://localhost:5000",
+    "STRIPE_SECRET_KEY": "sk_test_sandbox",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_sandbox",
+    "STRIPE_WEBHOOK_SECRET": "whsec_sandbox",
+    "STRIPE_API_BASE": None,  # None → api.stripe.com
+    "STRIPE_JS_URL": "https://js.stripe.com/v3/",
+    "STRIPE_TIMEOUT_SECONDS": 20,
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "paylink <no-reply@paylink.localhost>",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOG_LEVEL": "INFO",
+}
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    config = {}
+    for name, default in DEFAULTS.items():
+        raw = env.get(name)
+        config[name] = default if raw in (None, "") else _coerce(default, raw)
+    return config
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production with development secrets or missing keys."""
+    if config.get("PAYLINK_ENV") != "production":
+        return
+    missing = [
+        name
+        for name in REQUIRED_IN_PRODUCTION
+        if not config.get(name) or config.get(name) == DEFAULTS[name]
+    ]
+    if missing:
+        raise ConfigError(
+            "PAYLINK_ENV=production needs these environment variables set to real values: "
+            + ", ".join(missing)
+        )

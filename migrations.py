@@ -1,0 +1,40 @@
+"""Versioned schema changes with peewee's migrator.
+
+A fresh database gets every table from ``models.create_schema`` at the newest shape,
+so each migration must be safe on a schema that already has its change (check first).
+Add a function to MIGRATIONS; its position (1-based) is its version number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+
+from models import SchemaVersion, db, is_sqlite
+
+
+def _migrator() -> SchemaMigrator:
+    return SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+
+
+def m0001_baseline(migrator: SchemaMigrator) -> None:
+    """The first schema: created by create_tables, nothing to alter."""
+
+
+MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [m0001_baseline]
+
+
+def apply_migrations() -> int:
+    """Apply every migration not yet recorded; returns how many ran."""
+    done = {v.version for v in SchemaVersion.select()}
+    migrator = _migrator()
+    ran = 0
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version in done:
+            continue
+        with db.atomic():
+            migration(migrator)
+            SchemaVersion.insert(version=version).on_conflict_ignore().execute()
+        ran += 1
+    return ran

@@ -1,0 +1,1 @@
+"""The payment rules, callable without HTTP."""

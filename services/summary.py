@@ -1,0 +1,51 @@
+"""What the pay page and the public JSON API show about an invoice's booking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import format_date, format_time
+
+from models import Booking, Invoice, Merchant
+from services.money import format_money
+
+
+def _lines(cart: dict[str, Any], section: str, money: Any) -> list[dict[str, Any]]:
+    return [
+        {**line, "amount": money(line["amount_cents"]), "unit": money(line["unit_cents"])}
+        for line in cart.get(section, [])
+    ]
+
+
+def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
+                    paid_cents: int) -> dict[str, Any]:
+    """Formatted summary: money with Babel in the merchant's currency and locale."""
+    locale, currency = merchant.locale, invoice.currency
+
+    def money(cents: int) -> str:
+        return format_money(cents, currency, locale)
+
+    cart = booking.cart or {}
+    multi_day = booking.end_date is not None and booking.end_date != booking.date
+    return {
+        "merchant": merchant.name,
+        "activity": booking.activity,
+        "date": format_date(booking.date, "full", locale=locale),
+        "end_date": format_date(booking.end_date, "full", locale=locale) if multi_day else None,
+        "start": format_time(booking.start_time, "short", locale=locale)
+        if booking.start_time else None,
+        "end": format_time(booking.end_time, "short", locale=locale) if booking.end_time else None,
+        "participants": booking.participants,
+        "line_items": _lines(cart, "line_items", money),
+        "fees": _lines(cart, "fees", money),
+        "discounts": _lines(cart, "discounts", money),
+        "taxes": _lines(cart, "taxes", money),
+        "total": money(booking.total_cents),
+        "paid": money(paid_cents),
+        "paid_cents": paid_cents,
+        "balance": money(booking.balance_cents),
+        "due_now": money(invoice.due_cents),
+        "due_now_cents": invoice.due_cents,
+        "memo": invoice.memo,
+        "confirmation_code": booking.confirmation_code,
+    }

@@ -1,0 +1,48 @@
+"""Pay-link tokens: a random nonce signed with itsdangerous.
+
+The signature is checked before any database query, so a random, truncated or
+tampered token costs no lookup and is a plain 404. The nonce is stored on the
+invoice (unique); rotating it invalidates every link sent before.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+SALT = "paylink.pay-link"
+
+
+def new_nonce() -> str:
+    """128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=SALT)
+
+
+def sign(secret_key: str, nonce: str) -> str:
+    return _serializer(secret_key).dumps(nonce)
+
+
+def unsign(secret_key: str, token: str) -> str | None:
+    """The nonce inside a genuine token, or None for anything else."""
+    if not token or len(token) > 200:
+        return None
+    serializer = _serializer(secret_key)
+    try:
+        nonce = serializer.loads(token)
+    except BadSignature:
+        return None
+    # Base64 ignores a last character's spare bits, so a changed character can still
+    # verify; only the canonical spelling of a token is accepted.
+    if not isinstance(nonce, str) or serializer.dumps(nonce) != token:
+        return None
+    return nonce
+
+
+def redact(token: str) -> str:
+    """A loggable stand-in for a token: enough to correlate, useless to pay."""
+    return token[:6] + "…" if token else ""
