@@ -35,12 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_database(app: Flask) -> None:
-    """Bind the proxy; one connection per request, closed on teardown (errors too)."""
-    bind_database(app.config["DATABASE_URL"])
+    """Bind the proxy; one connection per request, closed on teardown (errors too).
 
-    @app.before_request
-    def _connect() -> None:
-        db.connect(reuse_if_open=True)
+    peewee opens the connection on the request's first query (autoconnect), so static
+    files never touch the database and /healthz can report a failed connect itself.
+    """
+    bind_database(app.config["DATABASE_URL"])
 
     @app.teardown_request
     def _close(exc: BaseException | None) -> None:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (refused in production)
 
 # Names read from the environment, with their development defaults.
 DEFAULTS: dict[str, Any] = {

@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
@@ -35,7 +35,7 @@ db = DatabaseProxy()
 
 def utcnow() -> datetime:
     """Now in UTC, naive (what every DateTimeField stores)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_uuid() -> str:

@@ -27,7 +27,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json:
+    if request.path.startswith(("/api/", "/webhooks/", "/healthz")) or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

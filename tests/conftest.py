@@ -1,0 +1,155 @@
+"""Shared fixtures: apps on SQLite and PostgreSQL, a live server, Playwright on Debian chromium.
+
+PostgreSQL tests need the server at TEST_DATABASE_URL (default the local `test` database).
+With PAYLINK_REQUIRE_POSTGRES=1 (CI) a missing server fails the run; otherwise they skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from models import MODELS, create_schema, db, is_postgres
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def _postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_URL, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    problem = _postgres_reachable()
+    if problem:
+        message = f"PostgreSQL at {PG_URL} is unreachable ({problem})"
+        if os.environ.get("PAYLINK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " and PAYLINK_REQUIRE_POSTGRES=1 requires it.", pytrace=False)
+        pytest.skip(message + "; set PAYLINK_REQUIRE_POSTGRES=1 to make this an error.")
+    return PG_URL
+
+
+def fresh_schema() -> None:
+    """Drop and recreate every table: each test starts from an empty database."""
+    with db.connection_context():
+        # CASCADE exists only on PostgreSQL; SQLite drops in dependency order anyway.
+        db.drop_tables(MODELS, safe=True, **({"cascade": True} if is_postgres() else {}))
+        create_schema()
+
+
+def make_test_app(database_url: str, **overrides: Any):
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "PAYLINK_BASE_URL": "http://localhost",
+        **overrides,
+    }
+    app = create_app(config)
+    fresh_schema()
+    return app
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'paylink.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'paylink.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def app(sqlite_url):
+    """An app on a fresh SQLite file (HTTP tests); use `any_app` for both engines."""
+    application = make_test_app(sqlite_url)
+    yield application
+    db.close()
+
+
+@pytest.fixture
+def any_app(database_url):
+    application = make_test_app(database_url)
+    yield application
+    db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def conn(app) -> Iterator[None]:
+    """An open database connection for tests that call services directly."""
+    with db.connection_context():
+        yield
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The app served over real HTTP by werkzeug in a background thread."""
+
+    def __init__(self, app, host: str = "127.0.0.1") -> None:
+        self.port = free_port()
+        self.server = make_server(host, self.port, app, threaded=True)
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_app(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium instead of a downloaded browser (no download here)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": CHROMIUM_FLAGS,
+    }

@@ -1,0 +1,43 @@
+"""Small builders for test data, on top of the real services."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from models import Agreement, Booking, Customer, Invoice, Merchant
+from services.bookings import create_booking
+from services.invoices import create_invoice
+from services.merchants import create_merchant
+
+CART = {
+    "line_items": [{"name": "Kayak tour", "quantity": 2, "unit_cents": 5000}],
+    "fees": [{"name": "Booking fee", "unit_cents": 300}],
+    "discounts": [{"name": "Promo", "unit_cents": 1000}],
+    "taxes": [{"name": "Tax", "unit_cents": 700}],
+}  # total 10000 + 300 - 1000 + 700 = 10000
+
+
+def merchant(name: str = "Test Tours", **fields: Any) -> tuple[Merchant, str]:
+    return create_merchant(name, **fields)
+
+
+def booking(m: Merchant | None = None, *, agreements: int = 2, cart: dict | None = None,
+            **fields: Any) -> Booking:
+    m = m or merchant()[0]
+    customer = Customer.create(merchant=m, name="Pat Doe", email="pat@example.com",
+                               phone="+15555550100")
+    agreement_rows = [
+        Agreement.create(merchant=m, title=f"Agreement {i + 1}", body="Terms.")
+        for i in range(agreements)
+    ]
+    defaults: dict[str, Any] = {
+        "activity": "Kayak tour", "day": date(2030, 6, 1), "cart": cart or CART,
+        "start_time": time(9, 0), "end_time": time(11, 0), "agreements": agreement_rows,
+    }
+    defaults.update(fields)
+    return create_booking(m, customer, **defaults)
+
+
+def invoice(b: Booking | None = None, **fields: Any) -> Invoice:
+    return create_invoice(b or booking(), **fields)
