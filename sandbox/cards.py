@@ -14,9 +14,7 @@ class Decline:
 
 
 GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
-INSUFFICIENT = Decline(
-    "card_declined", "insufficient_funds", "Your card has insufficient funds."
-)
+INSUFFICIENT = Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")
 EXPIRED = Decline("expired_card", "expired_card", "Your card has expired.", "exp_month")
 BAD_CVC = Decline(
     "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "cvc"

@@ -37,9 +37,7 @@ class StripeError(Exception):
 
 
 def missing(kind: str, ident: str, param: str = "id") -> StripeError:
-    return StripeError(
-        404, f"No such {kind}: '{ident}'", code="resource_missing", param=param
-    )
+    return StripeError(404, f"No such {kind}: '{ident}'", code="resource_missing", param=param)
 
 
 def param_error(message: str, param: str, code: str | None = None) -> StripeError:

@@ -1,0 +1,338 @@
+"""HTTP face of the sandbox: Stripe's /v1 API, the /v3/ Stripe.js double, /_sandbox controls."""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from base64 import b64decode
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request, send_from_directory
+
+from sandbox.config import Config
+from sandbox.errors import StripeError
+from sandbox.idempotency import IdempotencyStore, Saved
+from sandbox.ids import rand
+from sandbox.objects import API_VERSION
+from sandbox.params import decode
+from sandbox.state import RequestInfo, Store, current_request, parse_positive_int
+from sandbox.webhooks import Dispatcher
+
+STATIC = Path(__file__).parent / "static"
+SECRET, PUBLISHABLE = "secret", "publishable"
+Handler = Callable[..., Any]
+
+
+class Sandbox:
+    """Everything one sandbox instance holds; `app.extensions["sandbox"]`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.dispatcher = Dispatcher(config, self._set_pending)
+        self.store = Store(on_event=self.dispatcher.emit)
+        self.idempotency = IdempotencyStore()
+
+    def _set_pending(self, event_id: str, count: int) -> None:
+        with self.store.lock:
+            if event_id in self.store.events:
+                self.store.events[event_id]["pending_webhooks"] = count
+
+    def reset(self) -> None:
+        self.dispatcher.reset()
+        self.store.reset()
+        self.idempotency.reset()
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, indent=2), status=status, headers=headers, mimetype="application/json"
+    )
+
+
+def _redact(key: str) -> str:
+    return key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else key
+
+
+def _api_key(params: dict[str, Any]) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        return auth[7:].strip()
+    if auth.startswith("Basic "):  # curl -u sk_test_...:
+        try:
+            return b64decode(auth[6:]).decode().split(":", 1)[0]
+        except ValueError:
+            return None
+    key = params.pop("key", None)  # Stripe.js sends its publishable key as a parameter
+    return str(key) if key else None
+
+
+def _authenticate(key: str | None, publishable_ok: bool) -> str:
+    if not key:
+        raise StripeError(
+            401,
+            "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+            "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details.",
+            store=False,
+        )
+    if key.startswith("sk_test_") and len(key) > 8:
+        return SECRET
+    if key.startswith("pk_test_") and len(key) > 8:
+        if not publishable_ok:
+            raise _secret_required()
+        return PUBLISHABLE
+    raise StripeError(401, f"Invalid API Key provided: {_redact(key)}", store=False)
+
+
+def _secret_required() -> StripeError:
+    return StripeError(
+        401,
+        "This API call cannot be made with a publishable API key. Please use a secret API "
+        "key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.",
+        code="secret_key_required",
+        store=False,
+    )
+
+
+def _expand(sb: Sandbox, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Support `expand[]=latest_charge|payment_method` on PaymentIntents."""
+    paths = params.get("expand") or []
+    if isinstance(paths, str):
+        paths = [paths]
+    kinds = {"latest_charge": "charge", "payment_method": "payment_method"}
+    for path in paths:
+        if path in kinds and isinstance(obj.get(path), str):
+            obj[path] = sb.store.get(kinds[path], obj[path])
+    return obj
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """A Flask app serving one sandbox; its state lives in `app.extensions["sandbox"]`."""
+    app = Flask(__name__, static_folder=None)
+    sb = Sandbox(config or Config())
+    app.extensions["sandbox"] = sb
+    store = sb.store
+
+    def run_api(handler: Handler, publishable_ok: bool, kwargs: dict[str, Any]) -> Response:
+        request_id = "req_" + rand(14)
+        headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
+        source = request.form if request.method == "POST" else request.args
+        params = decode(source.items(multi=True))
+        idem_key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        claimed: tuple[str, str] | None = None
+        try:
+            if sb.config.fail_mode == "503":
+                raise StripeError(
+                    503,
+                    "The server is temporarily unavailable (sandbox fail_mode=503).",
+                    type="api_error",
+                    store=False,
+                )
+            api_key = _api_key(params)
+            kind = _authenticate(api_key, publishable_ok)
+            if idem_key and api_key:
+                headers["Idempotency-Key"] = idem_key
+                fingerprint = (request.path, tuple(sorted(request.form.items(multi=True))))
+                saved = sb.idempotency.begin(api_key, idem_key, fingerprint)
+                if saved is not None:
+                    replay_headers = {**saved.headers, "Idempotent-Replayed": "true"}
+                    return Response(
+                        saved.body, saved.status, replay_headers, mimetype="application/json"
+                    )
+                claimed = (api_key, idem_key)
+            if sb.config.latency_ms:
+                time.sleep(sb.config.latency_ms / 1000)
+            info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"))
+            token = current_request.set(info)
+            try:
+                body, status, store_it = handler(params, kind, **kwargs), 200, True
+            finally:
+                current_request.reset(token)
+        except StripeError as exc:
+            exc.body.setdefault(
+                "request_log_url", f"https://dashboard.stripe.com/test/logs/{request_id}"
+            )
+            body, status, store_it = exc.response_body(), exc.status, exc.store
+        except Exception:  # an internal error answers like Stripe's 500, and is saved
+            traceback.print_exc()
+            body = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
+            status, store_it = 500, True
+        response = _json(body, status, headers)
+        if claimed:
+            saved_response = Saved(status, response.get_data(), headers) if store_it else None
+            sb.idempotency.finish(*claimed, saved_response)
+        return response
+
+    def api(rule: str, methods: tuple[str, ...] = ("POST",), publishable: bool = False):
+        def register(handler: Handler) -> Handler:
+            def view(**kwargs: Any) -> Response:
+                return run_api(handler, publishable, kwargs)
+
+            app.add_url_rule(rule, handler.__name__, view, methods=list(methods))
+            return handler
+
+        return register
+
+    # ---- PaymentIntents ------------------------------------------------------------------
+    @api("/v1/payment_intents")
+    def create_payment_intent(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        return _expand(sb, store.create_payment_intent(params), params)
+
+    @api("/v1/payment_intents", methods=("GET",))
+    def list_payment_intents(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
+        rows = store.list_objects("payment_intent", limit + 1)
+        return _list(rows[:limit], len(rows) > limit, "/v1/payment_intents")
+
+    @api("/v1/payment_intents/<pi_id>", methods=("GET",), publishable=True)
+    def retrieve_payment_intent(params: dict[str, Any], kind: str, pi_id: str) -> dict[str, Any]:
+        if kind == PUBLISHABLE:
+            if not params.get("client_secret"):
+                raise _secret_required()
+            return store.pi_for_client_secret(pi_id, params["client_secret"])
+        return _expand(sb, store.get("payment_intent", pi_id), params)
+
+    @api("/v1/payment_intents/<pi_id>/confirm", publishable=True)
+    def confirm_payment_intent(params: dict[str, Any], kind: str, pi_id: str) -> dict[str, Any]:
+        if kind == PUBLISHABLE:
+            if not params.get("client_secret"):
+                raise _secret_required()
+            store.pi_for_client_secret(pi_id, params["client_secret"])
+        return _expand(sb, store.confirm_payment_intent(pi_id, params), params)
+
+    @api("/v1/payment_intents/<pi_id>/cancel")
+    def cancel_payment_intent(params: dict[str, Any], kind: str, pi_id: str) -> dict[str, Any]:
+        return store.cancel_payment_intent(pi_id, params)
+
+    # ---- ConfirmationTokens --------------------------------------------------------------
+    @api("/v1/confirmation_tokens", publishable=True)
+    def create_confirmation_token(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        return store.create_confirmation_token_from_card(params)
+
+    @api("/v1/test_helpers/confirmation_tokens")
+    def create_test_confirmation_token(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        return store.create_test_confirmation_token(params)
+
+    @api("/v1/confirmation_tokens/<ident>", methods=("GET",))
+    def retrieve_confirmation_token(
+        params: dict[str, Any], kind: str, ident: str
+    ) -> dict[str, Any]:
+        return store.get("confirmation_token", ident)
+
+    # ---- Charges, refunds, payment methods, events ----------------------------------------
+    @api("/v1/charges/<ident>", methods=("GET",))
+    def retrieve_charge(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return store.get("charge", ident)
+
+    @api("/v1/payment_methods/<ident>", methods=("GET",))
+    def retrieve_payment_method(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return store.get("payment_method", ident)
+
+    @api("/v1/refunds")
+    def create_refund(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        return store.create_refund(params)
+
+    @api("/v1/refunds/<ident>", methods=("GET",))
+    def retrieve_refund(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return store.get("refund", ident)
+
+    @api("/v1/events/<ident>", methods=("GET",))
+    def retrieve_event(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return store.get("event", ident)
+
+    @api("/v1/events", methods=("GET",))
+    def list_events(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
+        rows = store.list_objects("event", limit + 1, type=params.get("type"))
+        return _list(rows[:limit], len(rows) > limit, "/v1/events")
+
+    @app.errorhandler(404)
+    def not_found(_: Exception) -> Response:
+        if request.path.startswith("/v1/"):
+            message = f"Unrecognized request URL ({request.method}: {request.path})."
+            return _json({"error": {"type": "invalid_request_error", "message": message}}, 404)
+        return _json({"error": "not found"}, 404)
+
+    @app.after_request
+    def cors(response: Response) -> Response:
+        # Stripe.js calls /v1 from the pay page's origin; the API answers CORS for any origin.
+        if request.path.startswith("/v1/"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Expose-Headers"] = "Request-Id, Idempotent-Replayed"
+            if request.method == "OPTIONS":
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = (
+                    "Authorization, Content-Type, Idempotency-Key, Stripe-Version, Stripe-Account"
+                )
+                response.headers["Access-Control-Max-Age"] = "300"
+        return response
+
+    # ---- Stripe.js double ------------------------------------------------------------------
+    @app.get("/v3/")
+    @app.get("/v3")
+    def stripe_js() -> Response:
+        return _static("stripe.js")
+
+    @app.get("/v3/<path:name>")
+    def stripe_js_asset(name: str) -> Response:
+        return _static(name)
+
+    # ---- control endpoints (loopback dev tool, no auth) ------------------------------------
+    @app.post("/_sandbox/reset")
+    def control_reset() -> Response:
+        sb.reset()
+        return _json({"ok": True})
+
+    @app.route("/_sandbox/config", methods=["GET", "POST"])
+    def control_config() -> Response:
+        if request.method == "POST":
+            try:
+                sb.config.update(request.get_json(force=True) or {})
+            except ValueError as exc:
+                return _json({"error": str(exc)}, 400)
+        return _json(sb.config.as_dict())
+
+    @app.post("/_sandbox/events/<event_id>/replay")
+    def control_replay(event_id: str) -> Response:
+        try:
+            event = store.get("event", event_id)
+        except StripeError as exc:
+            return _json(exc.response_body(), exc.status)
+        return _json(sb.dispatcher.replay(event))
+
+    @app.get("/_sandbox/deliveries")
+    def control_deliveries() -> Response:
+        rows = sb.dispatcher.deliveries()
+        if request.args.get("event_id"):
+            rows = [r for r in rows if r["event_id"] == request.args["event_id"]]
+        return _json({"data": rows})
+
+    @app.post("/_sandbox/payment_intents/<pi_id>/authenticate")
+    def control_authenticate(pi_id: str) -> Response:
+        data = request.get_json(silent=True) or {}
+        try:
+            result = store.authenticate(pi_id, str(data.get("result")), data.get("client_secret"))
+        except StripeError as exc:
+            return _json(exc.response_body(), exc.status)
+        return _json(result)
+
+    return app
+
+
+def _list(rows: list[dict[str, Any]], has_more: bool, url: str) -> dict[str, Any]:
+    return {"object": "list", "data": rows, "has_more": has_more, "url": url}
+
+
+def _static(name: str) -> Response:
+    response = send_from_directory(STATIC, name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    if name.endswith(".html"):
+        # The double's own frames run under a strict CSP; any site may embed them.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors *"
+        )
+    return response
