@@ -46,6 +46,7 @@ CARDS: dict[str, Card] = {
         Card("4242424242424242"),
         Card("4000002760003184", three_ds=True, country="DE"),
         Card("4000000000003220", three_ds=True),
+        Card("4000002500003155", three_ds=True),
         Card("4000008260003178", three_ds=True, decline=INSUFFICIENT, country="GB"),
         Card("4000000000000002", decline=GENERIC),
         Card("4000000000009995", decline=INSUFFICIENT),
@@ -59,7 +60,7 @@ CARDS: dict[str, Card] = {
 TEST_PAYMENT_METHODS: dict[str, str] = {
     "pm_card_visa": "4242424242424242",
     "pm_card_threeDSecure2Required": "4000000000003220",
-    "pm_card_authenticationRequired": "4000002760003184",
+    "pm_card_authenticationRequired": "4000002500003155",
     "pm_card_chargeDeclined": "4000000000000002",
     "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
     "pm_card_chargeDeclinedExpiredCard": "4000000000000069",

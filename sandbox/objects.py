@@ -99,8 +99,11 @@ def confirmation_token(
     exp_year: int,
     billing: dict[str, Any] | None,
     params: dict[str, Any],
+    use_stripe_sdk_default: bool = True,
 ) -> dict[str, Any]:
+    """Stripe.js-made tokens say use_stripe_sdk=true; the server-side test helper's do not."""
     created = now()
+    use_sdk = str(params.get("use_stripe_sdk", use_stripe_sdk_default)).lower() == "true"
     return {
         "id": new_id("ctoken"),
         "object": "confirmation_token",
@@ -122,7 +125,7 @@ def confirmation_token(
         "setup_future_usage": params.get("setup_future_usage"),
         "setup_intent": None,
         "shipping": params.get("shipping"),
-        "use_stripe_sdk": params.get("use_stripe_sdk", "true") not in ("false", False),
+        "use_stripe_sdk": use_sdk,
     }
 
 

@@ -208,7 +208,7 @@ class Store:
                 pm = self.payment_methods[self._pm_from_test_id(str(pm_param))]
                 card = self._card_of[pm["id"]]
                 token = objects.confirmation_token(
-                    card, pm["card"]["exp_month"], pm["card"]["exp_year"], None, params
+                    card, pm["card"]["exp_month"], pm["card"]["exp_year"], None, params, False
                 )
                 token["payment_method_preview"]["billing_details"] = copy.deepcopy(
                     pm["billing_details"]
