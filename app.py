@@ -56,10 +56,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import health, pay
+    from blueprints import health, pay, public_api
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pay.bp)
+    app.register_blueprint(public_api.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

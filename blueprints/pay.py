@@ -1,16 +1,35 @@
-"""The customer pay page (GET /pay/<token>) and its JSON."""
+"""The customer pay page: GET /pay/<token>, its confirm POST and the redirect return."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from peewee import fn
 
-from models import Booking, Customer, CustomerPayment, Invoice, Merchant, utcnow
+from models import (
+    Agreement,
+    Booking,
+    BookingAgreement,
+    Customer,
+    CustomerPayment,
+    Invoice,
+    Merchant,
+    utcnow,
+)
+from services import tokens
+from services.errors import ServiceError
 from services.invoices import invoice_for_token
+from services.payments import (
+    PayRequest,
+    complete_next_action,
+    pay,
+    unpayable_reason,
+)
 from services.summary import booking_summary
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
+
+GONE_STATES = ("deleted", "expired")
 
 
 def get_invoice_or_404(token: str) -> Invoice:
@@ -26,19 +45,83 @@ def get_invoice_or_404(token: str) -> Invoice:
     return invoice
 
 
+def stripe_client():
+    return current_app.extensions["stripe_client"]
+
+
+def render_page(token: str, invoice: Invoice, error: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    booking, merchant = invoice.booking, invoice.merchant
+    reason = unpayable_reason(invoice, booking)
+    if reason and reason[0] in GONE_STATES:
+        return render_template("errors/error.html", status=404, message=reason[1]), 404
+    paid = (
+        CustomerPayment.select(fn.COALESCE(fn.SUM(CustomerPayment.amount_cents), 0))
+        .where(CustomerPayment.booking == booking.id)
+        .scalar()
+    )
+    state = reason[0] if reason else "open"
+    context = {
+        "token": token, "invoice": invoice, "state": state,
+        "message": reason[1] if reason else None, "error": error,
+        "summary": booking_summary(invoice, booking, merchant, paid),
+    }
+    if state == "open":
+        context["agreements"] = [
+            ba.agreement for ba in BookingAgreement.select(BookingAgreement, Agreement)
+            .join(Agreement).where(BookingAgreement.booking == booking.id)
+            .order_by(BookingAgreement.id)
+        ]
+        context["csrf_token"] = tokens.make_csrf(current_app.config["SECRET_KEY"], invoice.token)
+        context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
+        context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]
+    elif state == "paid":
+        context["payment"] = (
+            CustomerPayment.select().where(CustomerPayment.invoice == invoice.id)
+            .order_by(CustomerPayment.id.desc()).first()
+        )
+    return render_template("pay/page.html", **context), status
+
+
 @bp.get("/<token>")
 def page(token: str) -> ResponseReturnValue:
-    """The booking summary and payment form for one pay link."""
+    """The booking summary and, when payable, the agreements and the card form."""
     invoice = get_invoice_or_404(token)
     if invoice.viewed_at is None:
         # Compare-and-set: the first view wins, concurrent views do not rewrite it.
         Invoice.update(viewed_at=utcnow()).where(
             Invoice.id == invoice.id, Invoice.viewed_at.is_null()
         ).execute()
-    paid = (
-        CustomerPayment.select(fn.COALESCE(fn.SUM(CustomerPayment.amount_cents), 0))
-        .where(CustomerPayment.booking == invoice.booking_id)
-        .scalar()
+    return render_page(token, invoice)
+
+
+@bp.post("/<token>/confirm")
+def confirm(token: str) -> ResponseReturnValue:
+    """One payment step from the page: a confirmation token, or a handled next action."""
+    invoice = get_invoice_or_404(token)
+    data = request.get_json(silent=True)
+    supplied = (data or {}).get("csrfToken") if isinstance(data, dict) else None
+    supplied = request.headers.get("X-CSRF-Token") or supplied
+    if not tokens.check_csrf(current_app.config["SECRET_KEY"], invoice.token, supplied):
+        raise ServiceError("This page has expired. Please reload it and try again.",
+                           status=403, code="csrf_failed")
+    pay_request = PayRequest.from_json(
+        data, ip=request.remote_addr, user_agent=request.user_agent.string,
+        return_url=url_for("pay.returned", token=token, _external=True),
     )
-    summary = booking_summary(invoice, invoice.booking, invoice.merchant, paid)
-    return render_template("pay/page.html", invoice=invoice, summary=summary)
+    return pay(stripe_client(), invoice.id, pay_request).as_json()
+
+
+@bp.get("/<token>/return")
+def returned(token: str) -> ResponseReturnValue:
+    """Where redirect-based next actions (bank pages) come back to."""
+    invoice = get_invoice_or_404(token)
+    intent_id = request.args.get("payment_intent", "")
+    if not intent_id:
+        return redirect(url_for("pay.page", token=token), 303)
+    try:
+        complete_next_action(stripe_client(), invoice.id, intent_id)
+    except ServiceError as exc:
+        # Re-read: the failed attempt was just recorded on the invoice.
+        return render_page(token, get_invoice_or_404(token), error=exc.message)
+    return redirect(url_for("pay.page", token=token), 303)

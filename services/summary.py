@@ -7,7 +7,8 @@ from typing import Any
 from babel.dates import format_date, format_time
 
 from models import Booking, Invoice, Merchant
-from services.money import format_money
+from services.money import format_money, minor_units, to_decimal
+from services.payments import amount_due_now
 
 
 def _lines(cart: dict[str, Any], section: str, money: Any) -> list[dict[str, Any]]:
@@ -26,6 +27,8 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
         return format_money(cents, currency, locale)
 
     cart = booking.cart or {}
+    due = amount_due_now(invoice, booking)
+    min_partial = min(invoice.min_partial_cents or 1, due)
     multi_day = booking.end_date is not None and booking.end_date != booking.date
     return {
         "merchant": merchant.name,
@@ -44,8 +47,13 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
         "paid": money(paid_cents),
         "paid_cents": paid_cents,
         "balance": money(booking.balance_cents),
-        "due_now": money(invoice.due_cents),
-        "due_now_cents": invoice.due_cents,
+        "due_now": money(due),
+        "due_now_cents": due,
+        "due_now_plain": str(to_decimal(due, currency)),
+        "min_partial_cents": min_partial,
+        "min_partial": money(min_partial),
+        "minor_units": minor_units(currency),
+        "locale_tag": locale.replace("_", "-"),
         "memo": invoice.memo,
         "confirmation_code": booking.confirmation_code,
     }

@@ -7,9 +7,10 @@ invoice (unique); rotating it invalidates every link sent before.
 
 from __future__ import annotations
 
+import hmac
 import secrets
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
 SALT = "paylink.pay-link"
 
@@ -46,3 +47,23 @@ def unsign(secret_key: str, token: str) -> str | None:
 def redact(token: str) -> str:
     """A loggable stand-in for a token: enough to correlate, useless to pay."""
     return token[:6] + "…" if token else ""
+
+
+CSRF_SALT = "paylink.pay-csrf"
+CSRF_MAX_AGE = 4 * 3600
+
+
+def make_csrf(secret_key: str, nonce: str) -> str:
+    """A short-lived token bound to one pay link: the pay flow needs no cookie."""
+    return TimestampSigner(secret_key, salt=CSRF_SALT).sign(nonce).decode()
+
+
+def check_csrf(secret_key: str, nonce: str, value: str | None,
+               max_age: int = CSRF_MAX_AGE) -> bool:
+    if not value or not isinstance(value, str) or len(value) > 200:
+        return False
+    try:
+        signed = TimestampSigner(secret_key, salt=CSRF_SALT).unsign(value, max_age=max_age)
+    except BadSignature:  # SignatureExpired is a BadSignature
+        return False
+    return hmac.compare_digest(signed.decode(), nonce)

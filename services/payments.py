@@ -1,0 +1,453 @@
+"""The pay flow: validate under a row lock, create+confirm a PaymentIntent, finalise once.
+
+Stripe's "finalize payments on the server" flow with ConfirmationTokens:
+1. ``pay`` locks the invoice, checks every rule, marks the attempt pending and commits;
+2. it creates and confirms the PaymentIntent with an idempotency key derived from the
+   invoice and the browser's attempt key (a retried request never charges twice);
+3. succeeded → ``finalise``; requires_action → the client secret goes back to the browser,
+   which runs handleNextAction and calls ``pay`` again with ``handled_next_action``.
+``finalise`` is idempotent per PaymentIntent, whoever calls it (browser, return URL, webhook).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import stripe
+
+from logging_setup import event
+from models import (
+    Agreement,
+    AgreementAcceptance,
+    Booking,
+    BookingAgreement,
+    CustomerPayment,
+    Invoice,
+    Merchant,
+    db,
+    for_update,
+    locked_transaction,
+    utcnow,
+)
+from services.bookings import slot_available
+from services.codes import random_code
+from services.errors import Conflict, NotFound, ServiceError
+from services.outbox import enqueue
+
+log = logging.getLogger("paylink.payments")
+
+PENDING_MESSAGE = "A payment is already being processed for this invoice."
+PAID_MESSAGE = "This invoice has already been paid."
+# A pending marker without a PaymentIntent older than this is a crashed request.
+STALE_ATTEMPT = timedelta(minutes=2)
+ATTEMPT_PREFIX = "attempt:"
+LIVE_STATUSES = ("processing", "requires_action", "requires_confirmation")
+ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+MAX_TIP_CENTS = 1_000_000_00
+
+
+@dataclass
+class PayRequest:
+    """What the browser (or the seed's client) sends to pay an invoice."""
+
+    confirmation_token: str | None = None
+    agreements: list[str] = field(default_factory=list)
+    handled_next_action: str | None = None
+    attempt_key: str | None = None
+    amount_cents: int | None = None
+    tip_cents: int = 0
+    ip: str | None = None
+    user_agent: str | None = None
+    return_url: str | None = None
+
+
+    @classmethod
+    def from_json(cls, data: Any, **context: Any) -> PayRequest:
+        """The seed client's field names; anything malformed is a clear 422."""
+        if not isinstance(data, dict):
+            raise ServiceError("Send a JSON object.", code="bad_request")
+        agreements = data.get("agreements") or []
+        if not isinstance(agreements, list) or not all(isinstance(a, str) for a in agreements):
+            raise ServiceError("agreements must be a list of agreement ids.", code="bad_request")
+        ints = {}
+        for key, default in (("amountCents", None), ("tipCents", 0)):
+            value = data.get(key, default)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ServiceError(f"{key} must be a whole number of cents.", code="bad_request")
+            ints[key] = value
+        texts = {}
+        for key in ("stripeConfirmationToken", "handledNextAction", "attemptKey"):
+            value = data.get(key)
+            if value is not None and (not isinstance(value, str) or len(value) > 255):
+                raise ServiceError(f"{key} must be a string.", code="bad_request")
+            texts[key] = value
+        return cls(
+            confirmation_token=texts["stripeConfirmationToken"], agreements=agreements,
+            handled_next_action=texts["handledNextAction"], attempt_key=texts["attemptKey"],
+            amount_cents=ints["amountCents"], tip_cents=ints["tipCents"] or 0, **context,
+        )
+
+
+@dataclass
+class PayResult:
+    status: str  # succeeded | requires_action | processing
+    client_secret: str | None = None
+    confirmation: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        if self.status == "requires_action":
+            return {"success": True, "requiresAction": True, "clientSecret": self.client_secret}
+        if self.status == "processing":
+            return {"success": True, "processing": True,
+                    "message": "Your payment is processing. We will email you when it completes."}
+        return {"success": True, "confirmation": self.confirmation}
+
+
+class PaymentDeclined(ServiceError):
+    """The bank said no (or 3-D Secure failed); the customer may retry with another card."""
+
+    status = 402
+
+
+class GatewayUnavailable(ServiceError):
+    status = 503
+
+
+# ---- rules -------------------------------------------------------------------------------
+
+def unpayable_reason(invoice: Invoice, booking: Booking) -> tuple[str, str] | None:
+    """Why this invoice cannot take a payment now, as (state, sentence), or None.
+
+    One place for the rules, used by the page (to pick what to show) and by ``pay``.
+    """
+    if invoice.deleted_at is not None:
+        return "deleted", "This payment link has been deleted."
+    if invoice.status == "paid":
+        return "paid", PAID_MESSAGE
+    if invoice.status == "closed":
+        return "closed", "This invoice has been closed and no longer takes payments."
+    if invoice.expires_at is not None and invoice.expires_at <= utcnow():
+        return "expired", "This payment link has expired."
+    if booking.status == "canceled":
+        return "canceled", "This booking has been canceled, so there is nothing to pay."
+    if booking.balance_cents <= 0 or invoice.due_cents <= 0:
+        return "no_balance", "There is no balance due on this booking."
+    if not slot_available(booking):
+        return "slot_unavailable", "Sorry, this time slot is no longer available."
+    return None
+
+
+def amount_due_now(invoice: Invoice, booking: Booking) -> int:
+    """What this invoice can collect: its own due amount, never more than the booking owes."""
+    return max(min(invoice.due_cents, booking.balance_cents), 0)
+
+
+def choose_amount(invoice: Invoice, booking: Booking, requested: int | None, tip: int) -> int:
+    """The amount to charge (before the tip); re-checks any amount the client sent."""
+    due = amount_due_now(invoice, booking)
+    if requested is None or requested == due:
+        amount = due
+    elif not invoice.allow_partial:
+        raise ServiceError("This invoice must be paid in full.", code="amount_invalid")
+    else:
+        amount = requested
+        minimum = min(invoice.min_partial_cents or 1, due)
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise ServiceError("The amount must be a whole number of cents.", code="amount_invalid")
+        if amount < minimum or amount > due:
+            raise ServiceError(f"The amount must be between {minimum} and {due} cents.",
+                               code="amount_invalid")
+    if isinstance(tip, bool) or not isinstance(tip, int) or tip < 0 or tip > MAX_TIP_CENTS:
+        raise ServiceError("The tip must be a positive whole number of cents.", code="tip_invalid")
+    if tip and not invoice.allow_tip:
+        raise ServiceError("This invoice does not accept tips.", code="tip_invalid")
+    return amount
+
+
+def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
+                       ip: str | None, user_agent: str | None) -> None:
+    """Every required agreement must be accepted; store who accepted what, when, from where."""
+    required = list(
+        BookingAgreement.select(BookingAgreement, Agreement)
+        .join(Agreement)
+        .where(BookingAgreement.booking == booking)
+    )
+    given = {str(a) for a in accepted} if isinstance(accepted, list) else set()
+    missing = [ra.agreement.title for ra in required if ra.agreement.uuid not in given]
+    if missing:
+        raise ServiceError("Please accept: " + ", ".join(missing) + ".",
+                           code="agreements_required")
+    for ra in required:
+        AgreementAcceptance.insert(
+            invoice=invoice, agreement=ra.agreement, version=ra.agreement.version,
+            ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:500] or None,
+        ).on_conflict_ignore().execute()
+
+
+# ---- the flow ----------------------------------------------------------------------------
+
+def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking]:
+    """Inside locked_transaction: the invoice and its booking, locked in that order."""
+    invoice = for_update(Invoice.select().where(Invoice.id == invoice_id)).get()
+    booking = for_update(Booking.select().where(Booking.id == invoice.booking_id)).get()
+    return invoice, booking
+
+
+def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> PayResult:
+    """Take one payment step for an invoice; raises ServiceError subclasses on refusal."""
+    if request.handled_next_action:
+        return complete_next_action(client, invoice_id, request.handled_next_action)
+    if not request.confirmation_token or not isinstance(request.confirmation_token, str):
+        raise ServiceError("Payment details are missing. Please enter your card again.",
+                           code="confirmation_token_required")
+    attempt = request.attempt_key if ATTEMPT_KEY.match(request.attempt_key or "") else None
+    attempt = attempt or random_code(16)
+
+    for _ in range(2):  # a second pass after clearing a stale pending PaymentIntent
+        with locked_transaction():
+            invoice, booking = lock_invoice(invoice_id)
+            reason = unpayable_reason(invoice, booking)
+            if reason:
+                raise Conflict(reason[1], code=reason[0])
+            amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
+            pending = invoice.pending_intent_id
+            if pending is None or _stale_marker(invoice):
+                record_acceptances(invoice, booking, request.agreements, request.ip,
+                                   request.user_agent)
+                marker = ATTEMPT_PREFIX + attempt
+                Invoice.update(pending_intent_id=marker, pending_since=utcnow(),
+                               updated_at=utcnow()).where(Invoice.id == invoice_id).execute()
+                break
+        if pending.startswith(ATTEMPT_PREFIX):
+            raise Conflict(PENDING_MESSAGE, code="payment_pending")
+        # A real PaymentIntent is pending: ask Stripe where it stands (outside the lock).
+        intent = client.v1.payment_intents.retrieve(pending)
+        if intent.status in LIVE_STATUSES:
+            raise Conflict(PENDING_MESSAGE, code="payment_pending")
+        if intent.status == "succeeded":
+            return PayResult("succeeded", confirmation=finalise(intent))
+        clear_pending(invoice_id, pending)  # canceled or failed: the customer may start again
+    else:
+        raise Conflict(PENDING_MESSAGE, code="payment_pending")
+
+    merchant = Merchant.get_by_id(invoice.merchant_id)
+    return _create_intent(client, invoice, booking, merchant, amount, request, attempt)
+
+
+def _stale_marker(invoice: Invoice) -> bool:
+    return bool(
+        invoice.pending_intent_id
+        and invoice.pending_intent_id.startswith(ATTEMPT_PREFIX)
+        and invoice.pending_since is not None
+        and utcnow() - invoice.pending_since > STALE_ATTEMPT
+    )
+
+
+def _create_intent(client: stripe.StripeClient, invoice: Invoice, booking: Booking,
+                   merchant: Merchant, amount: int, request: PayRequest,
+                   attempt: str) -> PayResult:
+    marker = ATTEMPT_PREFIX + attempt
+    params: dict[str, Any] = {
+        "amount": amount + request.tip_cents,
+        "currency": invoice.currency,
+        "confirm": True,
+        "confirmation_token": request.confirmation_token,
+        "automatic_payment_methods": {"enabled": True},
+        "use_stripe_sdk": True,
+        "description": f"{merchant.name}: {booking.activity} ({booking.confirmation_code})",
+        "metadata": {
+            "invoice_uuid": invoice.uuid, "booking_uuid": booking.uuid,
+            "merchant_uuid": merchant.uuid, "amount_cents": str(amount),
+            "tip_cents": str(request.tip_cents),
+        },
+    }
+    if request.return_url:
+        params["return_url"] = request.return_url
+    options: dict[str, Any] = {"idempotency_key": f"paylink-{invoice.uuid}-{attempt}"}
+    if merchant.stripe_account:
+        options["stripe_account"] = merchant.stripe_account
+    try:
+        intent = client.v1.payment_intents.create(params=params, options=options)
+    except stripe.CardError as exc:
+        error = exc.error
+        message = (error.message if error else None) or "Your card was declined."
+        record_failure(invoice.id, marker, getattr(error, "decline_code", None)
+                       or getattr(error, "code", None) or "card_declined", message)
+        raise PaymentDeclined(message, code="card_declined") from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        clear_pending(invoice.id, marker)
+        event(log, "stripe unavailable", invoice=invoice.uuid, error=type(exc).__name__)
+        raise GatewayUnavailable(
+            "We could not reach the payment processor. Please try again; "
+            "you will not be charged twice.", code="gateway_unavailable",
+        ) from exc
+    except stripe.StripeError as exc:
+        clear_pending(invoice.id, marker)
+        event(log, "stripe refused", invoice=invoice.uuid, error=type(exc).__name__)
+        raise ServiceError("The payment could not be started. Please re-enter your card.",
+                           code="payment_error") from exc
+    event(log, "payment intent", invoice=invoice.uuid, intent=intent.id, status=intent.status)
+    return _after_confirm(intent, invoice.id, marker)
+
+
+def _after_confirm(intent: Any, invoice_id: int, marker: str) -> PayResult:
+    if intent.status == "succeeded":
+        return PayResult("succeeded", confirmation=finalise(intent))
+    if intent.status in ("requires_action", "processing", "requires_confirmation"):
+        # From now on the pending marker is the PaymentIntent itself.
+        Invoice.update(pending_intent_id=intent.id).where(
+            Invoice.id == invoice_id, Invoice.pending_intent_id == marker
+        ).execute()
+        if intent.status == "processing":
+            return PayResult("processing")
+        return PayResult("requires_action", client_secret=intent.client_secret)
+    error = intent.last_payment_error
+    message = (error.message if error else None) or "Your payment was not completed."
+    record_failure(invoice_id, marker, (error.code if error else None) or intent.status, message)
+    raise PaymentDeclined(message, code="card_declined")
+
+
+def complete_next_action(client: stripe.StripeClient, invoice_id: int,
+                         intent_id: str) -> PayResult:
+    """After handleNextAction (or a redirect back): verify the PaymentIntent and finish."""
+    invoice = Invoice.get_by_id(invoice_id)
+    if not isinstance(intent_id, str) or not intent_id.startswith("pi_") or len(intent_id) > 64:
+        raise ServiceError("Unknown payment.", code="payment_unknown")
+    try:
+        intent = client.v1.payment_intents.retrieve(intent_id)
+    except stripe.InvalidRequestError as exc:
+        raise NotFound("Unknown payment.", code="payment_unknown") from exc
+    except (stripe.APIConnectionError, stripe.APIError) as exc:
+        raise GatewayUnavailable("We could not reach the payment processor. Please try again.",
+                                 code="gateway_unavailable") from exc
+    verify_intent(intent, invoice)
+    if intent.status == "succeeded":
+        return PayResult("succeeded", confirmation=finalise(intent))
+    if intent.status == "processing":
+        return PayResult("processing")
+    if intent.status == "requires_action":
+        raise ServiceError("Authentication was not completed. Please try again.",
+                           code="authentication_incomplete")
+    return _after_confirm(intent, invoice_id, intent.id)
+
+
+def verify_intent(intent: Any, invoice: Invoice) -> None:
+    """A PaymentIntent only counts for the invoice, amount and currency it was made for."""
+    metadata = intent.metadata or {}
+    try:
+        amount = int(metadata.get("amount_cents", -1))
+        tip = int(metadata.get("tip_cents", 0))
+    except (TypeError, ValueError):
+        amount, tip = -1, 0
+    if (metadata.get("invoice_uuid") != invoice.uuid or intent.currency != invoice.currency
+            or amount <= 0 or intent.amount != amount + tip):
+        event(log, "payment intent mismatch", invoice=invoice.uuid, intent=intent.id)
+        raise ServiceError("This payment does not belong to this invoice.",
+                           code="payment_mismatch")
+
+
+def clear_pending(invoice_id: int, marker: str) -> None:
+    """Compare-and-set: only clear the marker we know about, never a newer attempt's."""
+    Invoice.update(pending_intent_id=None, pending_since=None).where(
+        Invoice.id == invoice_id, Invoice.pending_intent_id == marker
+    ).execute()
+
+
+def record_failure(invoice_id: int, marker: str | None, code: str, message: str) -> None:
+    """A declined or unauthenticated attempt: the invoice shows as attempted, retry allowed."""
+    with db.atomic():
+        query = Invoice.update(
+            failed_attempts=Invoice.failed_attempts + 1, last_attempt_at=utcnow(),
+            last_attempt_code=str(code)[:64], last_attempt_message=message,
+            pending_intent_id=None, pending_since=None,
+        ).where(Invoice.id == invoice_id)
+        if marker is not None:
+            query = query.where(Invoice.pending_intent_id == marker)
+        updated = query.execute()
+    if updated:
+        event(log, "payment failed", invoice_id=invoice_id, code=code)
+
+
+# ---- finalisation --------------------------------------------------------------------------
+
+def finalise(intent: Any) -> dict[str, Any]:
+    """Record a succeeded PaymentIntent exactly once; returns the confirmation.
+
+    Called by the browser flow, the return URL and the webhook: the invoice row lock plus
+    the unique PaymentIntent id on CustomerPayment make every caller after the first a no-op.
+    """
+    if intent.status != "succeeded":
+        raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
+    metadata = intent.metadata or {}
+    invoice_row = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid"))
+    if invoice_row is None:
+        raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
+    verify_intent(intent, invoice_row)
+    with locked_transaction():
+        invoice, booking = lock_invoice(invoice_row.id)
+        existing = CustomerPayment.get_or_none(
+            CustomerPayment.stripe_payment_intent_id == intent.id)
+        if existing is not None:
+            return confirmation(existing, booking)
+        amount = int(metadata["amount_cents"])
+        tip = int(metadata.get("tip_cents", 0))
+        payment = CustomerPayment.create(
+            booking=booking, invoice=invoice, amount_cents=amount, tip_cents=tip,
+            currency=intent.currency, stripe_payment_intent_id=intent.id,
+            stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
+        )
+        now = utcnow()
+        invoice.amount_paid_cents += amount
+        if invoice.due_cents <= 0 or booking.balance_cents - amount <= 0:
+            invoice.status, invoice.paid_at = "paid", now
+        if invoice.pending_intent_id == intent.id or invoice.status == "paid":
+            invoice.pending_intent_id, invoice.pending_since = None, None
+        invoice.updated_at = now
+        invoice.save()
+        if amount > booking.balance_cents:
+            event(log, "overpayment", booking=booking.uuid, intent=intent.id)
+        booking.balance_cents -= amount
+        confirmed_now = invoice.confirm_on_pay and booking.status in ("draft", "pending")
+        if confirmed_now:
+            booking.status = "confirmed"
+        booking.updated_at = now
+        booking.save()
+        queue_payment_messages(payment, invoice, booking, confirmed_now)
+    event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
+    return confirmation(payment, booking)
+
+
+def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: Booking,
+                           confirmed_now: bool) -> None:
+    """Messages a payment causes, queued in the finalising transaction (the outbox)."""
+    ref = {"payment_uuid": payment.uuid, "invoice_uuid": invoice.uuid,
+           "booking_uuid": booking.uuid}
+    merchant = invoice.merchant_id
+    enqueue("email", f"receipt:{payment.uuid}", {"template": "receipt", **ref}, merchant)
+    if confirmed_now:
+        enqueue("email", f"booking-confirmed:{booking.uuid}",
+                {"template": "booking_confirmed", **ref}, merchant)
+    enqueue("calendar_sync", f"calendar:{payment.uuid}", {"event": "payment", **ref}, merchant)
+
+
+def _charge_id(intent: Any) -> str | None:
+    charge = intent.get("latest_charge")
+    if isinstance(charge, str):
+        return charge
+    return getattr(charge, "id", None)
+
+
+def confirmation(payment: CustomerPayment, booking: Booking) -> dict[str, Any]:
+    return {
+        "confirmationNumber": payment.confirmation_number,
+        "bookingConfirmationCode": booking.confirmation_code,
+        "amountCents": payment.amount_cents,
+        "tipCents": payment.tip_cents,
+        "currency": payment.currency,
+        "paymentIntent": payment.stripe_payment_intent_id,
+        "bookingStatus": booking.status,
+    }
