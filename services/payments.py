@@ -337,7 +337,7 @@ def complete_next_action(client: stripe.StripeClient, invoice_id: int,
 
 def verify_intent(intent: Any, invoice: Invoice) -> None:
     """A PaymentIntent only counts for the invoice, amount and currency it was made for."""
-    metadata = intent.metadata or {}
+    metadata = _metadata(intent)
     try:
         amount = int(metadata.get("amount_cents", -1))
         tip = int(metadata.get("tip_cents", 0))
@@ -382,7 +382,7 @@ def finalise(intent: Any) -> dict[str, Any]:
     """
     if intent.status != "succeeded":
         raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
-    metadata = intent.metadata or {}
+    metadata = _metadata(intent)
     invoice_row = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid"))
     if invoice_row is None:
         raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
@@ -434,8 +434,13 @@ def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: 
     enqueue("calendar_sync", f"calendar:{payment.uuid}", {"event": "payment", **ref}, merchant)
 
 
+def _metadata(intent: Any) -> dict[str, str]:
+    # StripeObjects are not dicts in stripe-python 8+; to_dict gives plain values.
+    return intent.metadata.to_dict() if intent.metadata else {}
+
+
 def _charge_id(intent: Any) -> str | None:
-    charge = intent.get("latest_charge")
+    charge = getattr(intent, "latest_charge", None)
     if isinstance(charge, str):
         return charge
     return getattr(charge, "id", None)

@@ -145,6 +145,56 @@ def live_app(app):
 
 
 @pytest.fixture(scope="session")
+def sandbox_server():
+    """The offline Stripe, on a free port for the whole run."""
+    from sandbox.testing import start_sandbox
+
+    handle = start_sandbox()
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    sandbox_server.reset()
+    sandbox_server.configure(latency_ms=0, fail_mode=None, webhooks_enabled=False)
+    return sandbox_server
+
+
+def sandbox_config(handle) -> dict[str, Any]:
+    return {
+        "STRIPE_API_BASE": handle.url, "STRIPE_JS_URL": handle.js_url,
+        "STRIPE_SECRET_KEY": "sk_test_paylink", "STRIPE_PUBLISHABLE_KEY": "pk_test_paylink",
+        "STRIPE_TIMEOUT_SECONDS": 10,
+    }
+
+
+@pytest.fixture
+def pay_app(sqlite_url, sandbox):
+    """An app on SQLite whose Stripe is the sandbox."""
+    application = make_test_app(sqlite_url, **sandbox_config(sandbox))
+    yield application
+    db.close()
+
+
+@pytest.fixture
+def any_pay_app(database_url, sandbox):
+    """pay_app on SQLite and on PostgreSQL."""
+    application = make_test_app(database_url, **sandbox_config(sandbox))
+    yield application
+    db.close()
+
+
+@pytest.fixture
+def stripe_sdk(sandbox):
+    """The real stripe SDK pointed at the sandbox, as a test's own view of Stripe."""
+    import stripe
+
+    return stripe.StripeClient("sk_test_paylink", base_addresses={"api": sandbox.url},
+                               max_network_retries=0)
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium instead of a downloaded browser (no download here)."""
     return {
