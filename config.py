@@ -33,6 +33,16 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "paylink <no-reply@paylink.localhost>",
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOG_LEVEL": "INFO",
+    # Notifications and the outbox worker (issue 5; README "Merchant API").
+    "SMS_BACKEND": "console",  # console | http | memory
+    "SMS_HTTP_URL": None,
+    "SMS_HTTP_TOKEN": None,
+    "SMS_FROM": None,
+    "CALENDAR_SYNC_URL": None,  # None → calendar events are logged
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "OUTBOX_POLL_SECONDS": 5,
+    "OUTBOX_RETRY_SECONDS": 30,
+    "OUTBOX_MAX_BACKOFF_SECONDS": 3600,
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY")

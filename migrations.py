@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
-from models import SchemaVersion, db, is_sqlite
+from models import IdempotencyKey, SchemaVersion, db, is_sqlite
 
 
 def _migrator() -> SchemaMigrator:
@@ -22,7 +22,13 @@ def m0001_baseline(migrator: SchemaMigrator) -> None:
     """The first schema: created by create_tables, nothing to alter."""
 
 
-MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [m0001_baseline]
+def m0002_idempotency_keys(migrator: SchemaMigrator) -> None:
+    """Merchant API Idempotency-Key records (issue 5); a fresh schema already has the table."""
+    if not IdempotencyKey.table_exists():
+        IdempotencyKey.create_table(safe=True)
+
+
+MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [m0001_baseline, m0002_idempotency_keys]
 
 
 def apply_migrations() -> int:

@@ -255,6 +255,21 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
+class IdempotencyKey(BaseModel):
+    """A merchant API POST seen with an Idempotency-Key: replays answer the stored response."""
+
+    merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
+    key = CharField(max_length=255)
+    # sha256 of method, path and body: the same key with another request is refused.
+    fingerprint = CharField(max_length=64)
+    status_code = IntegerField(null=True)  # null while the first request is still running
+    response = JSONField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "key"), True),)
+
+
 MODELS: list[type[BaseModel]] = [
     Merchant,
     Customer,
@@ -269,6 +284,7 @@ MODELS: list[type[BaseModel]] = [
     OutboxMessage,
     StripeEvent,
     SchemaVersion,
+    IdempotencyKey,
 ]
 
 

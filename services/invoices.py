@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from models import Booking, Invoice
-from services import tokens
-from services.errors import ServiceError
+from models import Booking, Invoice, for_update, locked_transaction, utcnow
+from services import fields, tokens
+from services.errors import Conflict, NotFound, ServiceError
+
+SEND_TYPES = ("email", "sms")
+MAX_MEMO = 2000
 
 
 def create_invoice(
@@ -23,7 +26,7 @@ def create_invoice(
     allow_tip: bool = False,
     expires_at: datetime | None = None,
 ) -> Invoice:
-    """An open invoice for all or part of a booking's balance."""
+    """An open invoice for all or part of a booking's balance (422 when a rule says no)."""
     if booking.status == "canceled":
         raise ServiceError("The booking is canceled; it cannot be invoiced.")
     if booking.balance_cents <= 0:
@@ -37,6 +40,16 @@ def create_invoice(
         raise ServiceError(
             f"amount_cents ({amount}) is more than the balance due ({booking.balance_cents})."
         )
+    fields.email(send_to_email_override, "send_to_email_override")
+    validate_delivery(booking, send_type, send_to_email_override)
+    if memo is not None and len(memo) > MAX_MEMO:
+        raise ServiceError(f"memo must be at most {MAX_MEMO} characters.")
+    if min_partial_cents is not None and not allow_partial:
+        raise ServiceError("min_partial_cents needs allow_partial.")
+    if min_partial_cents is not None and not 0 < min_partial_cents <= amount:
+        raise ServiceError("min_partial_cents must be between 1 and amount_cents.")
+    if expires_at is not None and expires_at <= utcnow():
+        raise ServiceError("expires_at must be in the future.")
     return Invoice.create(
         merchant=booking.merchant_id, booking=booking, token=tokens.new_nonce(),
         amount_cents=amount, currency=booking.merchant.currency,
@@ -67,3 +80,135 @@ def invoice_for_token(token: str, secret_key: str, query: Any = None) -> Invoice
 def rotate_token(invoice: Invoice) -> None:
     """New link for a re-opened invoice: every link sent before stops working."""
     invoice.token = tokens.new_nonce()
+
+
+# ---- lifecycle (merchant API) ---------------------------------------------------------------
+
+STAX_STATUSES = ("draft", "sent", "viewed", "attempted", "partially_paid", "paid", "closed",
+                 "deleted")
+PENDING_MESSAGE = "A payment is being processed for this invoice; try again in a minute."
+
+
+def stax_status(invoice: Invoice) -> str:
+    """The Stax lifecycle derived from the stored fields, most final state first.
+
+    Stax: DRAFT (not sent) → SENT → VIEWED → ATTEMPTED (a failed try) → PARTIALLY_PAID
+    → PAID; DELETED is soft. A refund lowers amount_paid_cents, so the status falls back
+    (paid → partially_paid → viewed/sent) and the invoice takes payments again.
+    """
+    if invoice.deleted_at is not None:
+        return "deleted"
+    if invoice.status == "closed":
+        return "closed"
+    if invoice.status == "paid":
+        return "paid"
+    if invoice.amount_paid_cents > 0:
+        return "partially_paid"
+    if invoice.failed_attempts > 0:
+        return "attempted"
+    if invoice.viewed_at is not None:
+        return "viewed"
+    if invoice.sent_at is not None:
+        return "sent"
+    return "draft"
+
+
+def validate_delivery(booking: Booking, send_type: str, override: str | None) -> None:
+    """The seed's preconditions: an address the chosen channel can reach."""
+    if send_type not in SEND_TYPES:
+        raise ServiceError("send_type must be email or sms.")
+    customer = booking.customer
+    if send_type == "email":
+        address = override or customer.email
+        if not address or not fields.EMAIL.match(address):
+            raise ServiceError("The customer has no valid email address; set customer.email or "
+                               "send_to_email_override.")
+    elif not customer.phone or not fields.PHONE.match(customer.phone):
+        raise ServiceError("The customer has no valid phone number for SMS.")
+
+
+def _locked(invoice: Invoice) -> Invoice:
+    return for_update(Invoice.select().where(Invoice.id == invoice.id)).get()
+
+
+def _require_live(invoice: Invoice, action: str) -> None:
+    if invoice.deleted_at is not None:
+        raise NotFound("No such invoice.")
+    if invoice.status != "open":
+        raise Conflict(f"The invoice is {invoice.status}; it cannot be {action}.")
+    if invoice.pending_intent_id:
+        raise Conflict(PENDING_MESSAGE)
+
+
+def send_invoice(invoice: Invoice, *, resend: bool = False) -> Invoice:
+    """Queue the invoice email or SMS (same link); sent_at is set when it is delivered."""
+    from services.notifications import queue_invoice_message
+
+    with locked_transaction():
+        invoice = _locked(invoice)
+        if invoice.deleted_at is not None:
+            raise NotFound("No such invoice.")
+        if invoice.status != "open":
+            raise Conflict(f"The invoice is {invoice.status}; there is nothing to send.")
+        if invoice.sent_at is not None and not resend:
+            raise Conflict("The invoice was already sent; use resend.")
+        booking = invoice.booking
+        if booking.status == "canceled":
+            raise Conflict("The booking is canceled; the invoice cannot be sent.")
+        validate_delivery(booking, invoice.send_type, invoice.send_to_email_override)
+        queue_invoice_message(invoice, resend=resend)
+    return invoice
+
+
+def close_invoice(invoice: Invoice, now: datetime | None = None) -> Invoice:
+    """Stop the link taking payments; closing twice is a no-op."""
+    with locked_transaction():
+        invoice = _locked(invoice)
+        if invoice.status == "closed" and invoice.deleted_at is None:
+            return invoice
+        _require_live(invoice, "closed")
+        invoice.status, invoice.closed_at = "closed", now or utcnow()
+        invoice.updated_at = invoice.closed_at
+        invoice.save()
+    return invoice
+
+
+def reopen_invoice(invoice: Invoice, expires_at: datetime | None = None) -> Invoice:
+    """A closed invoice takes payments again under a new link (every old link dies)."""
+    with locked_transaction():
+        invoice = _locked(invoice)
+        if invoice.deleted_at is not None:
+            raise NotFound("No such invoice.")
+        if invoice.status != "closed":
+            raise Conflict(f"The invoice is {invoice.status}; only a closed one can reopen.")
+        booking = invoice.booking
+        if booking.status == "canceled":
+            raise Conflict("The booking is canceled; the invoice cannot reopen.")
+        if booking.balance_cents <= 0 or invoice.due_cents <= 0:
+            raise ServiceError("Nothing is due; the invoice cannot reopen.")
+        now = utcnow()
+        if expires_at is not None and expires_at <= now:
+            raise ServiceError("expires_at must be in the future.")
+        if expires_at is None and invoice.expires_at is not None and invoice.expires_at <= now:
+            invoice.expires_at = None  # a stale deadline would close it again at once
+        elif expires_at is not None:
+            invoice.expires_at = expires_at
+        invoice.status, invoice.closed_at, invoice.updated_at = "open", None, now
+        rotate_token(invoice)
+        invoice.save()
+    return invoice
+
+
+def delete_invoice(invoice: Invoice) -> Invoice:
+    """Soft delete: the link 404s, the record stays for the merchant's books."""
+    with locked_transaction():
+        invoice = _locked(invoice)
+        if invoice.deleted_at is not None:
+            return invoice
+        if invoice.pending_intent_id:
+            raise Conflict(PENDING_MESSAGE)
+        if invoice.amount_paid_cents > 0:
+            raise Conflict("The invoice has payments; close it (or refund them) instead.")
+        invoice.deleted_at = invoice.updated_at = utcnow()
+        invoice.save()
+    return invoice

@@ -1,0 +1,52 @@
+"""CLI for operators and cron: the outbox worker and auto-expire."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import db
+from services.expiry import expire_due
+from services.outbox_worker import run_forever, run_once
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Deliver queued emails, SMS, calendar events and merchant webhooks."""
+
+
+@outbox_group.command("run")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--limit", default=100, show_default=True, help="Messages per pass.")
+@click.option("--poll", default=None, type=float, help="Seconds between idle passes.")
+@with_appcontext
+def outbox_run(once: bool, limit: int, poll: float | None) -> None:
+    """Loop forever (or --once), retrying failures with exponential backoff."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        with db.connection_context():
+            result = run_once(app, limit=limit)
+        click.echo(f"delivered {result.delivered}, skipped {result.skipped}, "
+                   f"failed {result.failed}")
+        return
+    run_forever(app, poll if poll is not None else app.config.get("OUTBOX_POLL_SECONDS", 5),
+                limit)
+
+
+@click.group("invoices")
+def invoices_group() -> None:
+    """Invoice maintenance jobs."""
+
+
+@invoices_group.command("expire")
+@with_appcontext
+def invoices_expire() -> None:
+    """Close invoices past expires_at; cancel unpaid bookings past their deadline."""
+    with db.connection_context():
+        result = expire_due()
+    click.echo(f"closed {result.invoices_closed} invoice(s), "
+               f"canceled {result.bookings_canceled} booking(s)")
+
+
+COMMANDS = [outbox_group, invoices_group]

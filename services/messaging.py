@@ -1,0 +1,215 @@
+"""Delivering one outbox message: render it now, then email, SMS, calendar sync or webhook.
+
+``deliver`` returns None when delivered, a short "skipped: ..." note when there is
+nothing left to send (the invoice was deleted, the merchant turned a feature off), and
+raises when the channel failed, so the worker retries later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+import requests
+from babel.dates import format_date, format_time
+from flask import Flask, render_template
+from flask_mail import Message
+
+from extensions import mail
+from logging_setup import event
+from models import Booking, Customer, CustomerPayment, Invoice, Merchant, OutboxMessage, utcnow
+from services.invoices import pay_url
+from services.money import format_money
+from services.sms import sms_backend
+
+log = logging.getLogger("paylink")
+SMS_LIMIT = 160
+SUBJECTS = {
+    "invoice": "{merchant}: {amount} due for {activity}",
+    "receipt": "{merchant}: payment received, thank you",
+    "booking_confirmed": "{merchant}: your booking is confirmed ({code})",
+    "booking_expired": "{merchant}: your unpaid booking was canceled",
+    "booking_expired_merchant": "Booking {code} canceled: not paid by its deadline",
+}
+
+
+class DeliveryError(RuntimeError):
+    """The channel did not take the message; the worker retries it."""
+
+
+def _when(booking: Booking, locale: str) -> str:
+    text = format_date(booking.date, "medium", locale=locale)
+    if booking.start_time:
+        text += " " + format_time(booking.start_time, "short", locale=locale)
+    return text
+
+
+def context(app: Flask, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The rows a payload names, and what the templates show; None when they are gone."""
+    booking = Booking.get_or_none(Booking.uuid == payload.get("booking_uuid"))
+    if booking is None:
+        return None
+    merchant = Merchant.get_by_id(booking.merchant_id)
+    customer = Customer.get_by_id(booking.customer_id)
+    invoice = Invoice.get_or_none(Invoice.uuid == payload.get("invoice_uuid"))
+    payment = CustomerPayment.get_or_none(CustomerPayment.uuid == payload.get("payment_uuid"))
+
+    def money(cents: int) -> str:
+        return format_money(cents, merchant.currency, merchant.locale)
+
+    ctx: dict[str, Any] = {
+        "merchant": merchant, "customer": customer, "booking": booking, "invoice": invoice,
+        "payment": payment, "when": _when(booking, merchant.locale),
+        "balance": money(booking.balance_cents),
+    }
+    if invoice is not None:
+        ctx["amount"] = money(invoice.due_cents)
+        ctx["pay_url"] = pay_url(invoice, app.config["SECRET_KEY"], app.config["PAYLINK_BASE_URL"])
+    if payment is not None:
+        ctx["paid"] = money(payment.amount_cents + payment.tip_cents)
+        ctx["tip"] = money(payment.tip_cents)
+    return ctx
+
+
+def _skip_reason(template: str, ctx: dict[str, Any]) -> str | None:
+    invoice = ctx["invoice"]
+    if template.startswith("invoice"):
+        if invoice is None or invoice.deleted_at is not None:
+            return "invoice deleted"
+        if invoice.status != "open":
+            return f"invoice {invoice.status}"
+    if template == "receipt" and ctx["payment"] is None:
+        return "payment missing"
+    return None
+
+
+def _recipient(template: str, ctx: dict[str, Any]) -> str | None:
+    if template == "booking_expired_merchant":
+        return ctx["merchant"].support_email
+    invoice = ctx["invoice"]
+    return (invoice.send_to_email_override if invoice is not None else None) or ctx[
+        "customer"].email
+
+
+def send_email(app: Flask, msg: OutboxMessage) -> str | None:
+    template = msg.payload.get("template", "")
+    if template not in SUBJECTS:
+        return f"skipped: unknown template {template!r}"
+    ctx = context(app, msg.payload)
+    if ctx is None:
+        return "skipped: booking deleted"
+    reason = _skip_reason(template, ctx)
+    to = _recipient(template, ctx)
+    if reason or not to:
+        return f"skipped: {reason or 'no email address'}"
+    ctx["subject"] = SUBJECTS[template].format(
+        merchant=ctx["merchant"].name, amount=ctx.get("amount", ""),
+        activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code)
+    message = Message(
+        subject=ctx["subject"], recipients=[to],
+        body=render_template(f"email/{template}.txt", **ctx),
+        html=render_template(f"email/{template}.html", **ctx),
+        # One Message-ID per outbox row: a receiver can spot a redelivery after a crash.
+        extra_headers={"Message-ID": f"<{msg.uuid}@paylink>"},
+    )
+    mail.send(message)
+    _mark_sent(template, ctx)
+    return None
+
+
+def sms_text(ctx: dict[str, Any]) -> str:
+    """Pay link + amount, always within one 160-character SMS (names are cut to fit)."""
+    url, amount = ctx["pay_url"], ctx["amount"]
+    fixed = f": {amount} due for . Pay: {url}"
+    room = max(SMS_LIMIT - len(fixed), 0)
+    merchant = ctx["merchant"].name[: max(room // 2, 0)]
+    activity = ctx["booking"].activity[: max(room - len(merchant), 0)]
+    text = f"{merchant}: {amount} due for {activity}. Pay: {url}"
+    return text if len(text) <= SMS_LIMIT else f"{amount} due. Pay: {url}"[:SMS_LIMIT]
+
+
+def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
+    ctx = context(app, msg.payload)
+    if ctx is None:
+        return "skipped: booking deleted"
+    reason = _skip_reason("invoice_sms", ctx)
+    phone = ctx["customer"].phone
+    if reason or not phone:
+        return f"skipped: {reason or 'no phone number'}"
+    try:
+        sms_backend(app).send(phone, sms_text(ctx))
+    except Exception as exc:
+        raise DeliveryError(f"SMS failed: {exc}") from exc
+    _mark_sent("invoice_sms", ctx)
+    return None
+
+
+def _mark_sent(template: str, ctx: dict[str, Any]) -> None:
+    """sent_at is the first delivery of the invoice itself (compare-and-set: once)."""
+    if template in ("invoice", "invoice_sms"):
+        Invoice.update(sent_at=utcnow()).where(
+            Invoice.id == ctx["invoice"].id, Invoice.sent_at.is_null()).execute()
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Paylink-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">, like Stripe's."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
+    try:
+        response = requests.post(url, data=body, timeout=timeout,
+                                 headers={"Content-Type": "application/json", **headers})
+    except requests.RequestException as exc:
+        raise DeliveryError(f"POST failed: {type(exc).__name__}") from exc
+    if response.status_code >= 300:
+        raise DeliveryError(f"POST answered {response.status_code}")
+
+
+def send_webhook(app: Flask, msg: OutboxMessage) -> str | None:
+    merchant = Merchant.get_or_none(Merchant.id == msg.merchant_id)
+    if merchant is None or not merchant.webhook_url or not merchant.webhook_secret:
+        return "skipped: no webhook_url"
+    body = json.dumps(msg.payload, separators=(",", ":")).encode()
+    headers = {"Paylink-Signature": sign(merchant.webhook_secret, int(time.time()), body),
+               "Paylink-Event-Id": msg.payload.get("id", msg.uuid)}
+    _post(merchant.webhook_url, body, headers, app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+    return None
+
+
+def send_calendar_sync(app: Flask, msg: OutboxMessage) -> str | None:
+    merchant = Merchant.get_or_none(Merchant.id == msg.merchant_id)
+    if merchant is None or not merchant.calendar_sync:
+        return "skipped: calendar_sync off"
+    booking = Booking.get_or_none(Booking.uuid == msg.payload.get("booking_uuid"))
+    if booking is None:
+        return "skipped: booking deleted"
+    item = {
+        "event": msg.payload.get("event"), "merchant_uuid": merchant.uuid,
+        "booking_uuid": booking.uuid, "external_ref": booking.external_ref,
+        "status": booking.status, "activity": booking.activity,
+        "date": booking.date.isoformat(),
+        "start_time": booking.start_time.strftime("%H:%M") if booking.start_time else None,
+        "end_time": booking.end_time.strftime("%H:%M") if booking.end_time else None,
+        "end_date": booking.end_date.isoformat() if booking.end_date else None,
+        "participants": booking.participants,
+    }
+    url = app.config.get("CALENDAR_SYNC_URL")
+    if url:
+        _post(url, json.dumps(item).encode(), {}, app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+    else:
+        event(log, "calendar sync", **item)  # no calendar configured: the log is the sink
+    return None
+
+
+SENDERS = {"email": send_email, "sms": send_sms, "calendar_sync": send_calendar_sync,
+           "merchant_webhook": send_webhook}
+
+
+def deliver(app: Flask, msg: OutboxMessage) -> str | None:
+    return SENDERS[msg.kind](app, msg)

@@ -1,0 +1,91 @@
+"""What to tell whom, queued in the caller's transaction through the outbox.
+
+Payloads name the rows (uuids) and the template; the worker renders them when it
+delivers (``services.messaging``), so no pay-link token is stored in the outbox and a
+message always carries the invoice's current link. Merchant webhooks are the
+exception: their body is the event as it happened, like Stripe's events.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from models import Booking, CustomerPayment, Invoice, Merchant, new_uuid
+from services.outbox import enqueue
+
+
+def queue_invoice_message(invoice: Invoice, *, resend: bool = False) -> bool:
+    """The invoice email or SMS; a first send is queued once however often it is asked."""
+    kind = "sms" if invoice.send_type == "sms" else "email"
+    template = "invoice_sms" if kind == "sms" else "invoice"
+    # Every resend is its own message; a retried API call is caught by Idempotency-Key.
+    key = f"invoice-resend:{invoice.uuid}:{new_uuid()}" if resend else f"invoice:{invoice.uuid}"
+    return enqueue(kind, key, {"template": template, "invoice_uuid": invoice.uuid,
+                               "booking_uuid": _booking_uuid(invoice)}, invoice.merchant_id)
+
+
+def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: Booking,
+                           confirmed_now: bool) -> None:
+    """Everything one succeeded payment causes; safe to call again for the same payment.
+
+    A receipt always; the booking confirmation when confirm-on-pay confirmed it just now;
+    a calendar-sync event when the merchant has calendar_sync on; a merchant webhook
+    when the merchant has a webhook_url.
+    """
+    ref = {"payment_uuid": payment.uuid, "invoice_uuid": invoice.uuid,
+           "booking_uuid": booking.uuid}
+    merchant = Merchant.get_by_id(invoice.merchant_id)
+    enqueue("email", f"receipt:{payment.uuid}", {"template": "receipt", **ref}, merchant)
+    if confirmed_now:
+        enqueue("email", f"booking-confirmed:{booking.uuid}",
+                {"template": "booking_confirmed", **ref}, merchant)
+    if merchant.calendar_sync:
+        enqueue("calendar_sync", f"calendar:{payment.uuid}", {"event": "payment", **ref},
+                merchant)
+    queue_merchant_webhook(merchant, "payment.succeeded", f"payment:{payment.uuid}", {
+        **ref, "amount_cents": payment.amount_cents, "tip_cents": payment.tip_cents,
+        "currency": payment.currency, "confirmation_number": payment.confirmation_number,
+        "booking_status": booking.status, "booking_balance_cents": booking.balance_cents,
+    })
+
+
+def queue_booking_expired(booking: Booking) -> None:
+    """An unpaid booking passed its deadline: tell the customer and the merchant."""
+    merchant = Merchant.get_by_id(booking.merchant_id)
+    ref = {"booking_uuid": booking.uuid}
+    enqueue("email", f"booking-expired:{booking.uuid}",
+            {"template": "booking_expired", **ref}, merchant)
+    if merchant.support_email:
+        enqueue("email", f"booking-expired-merchant:{booking.uuid}",
+                {"template": "booking_expired_merchant", **ref}, merchant)
+    if merchant.calendar_sync:
+        enqueue("calendar_sync", f"calendar-cancel:{booking.uuid}",
+                {"event": "booking_canceled", **ref}, merchant)
+    queue_merchant_webhook(merchant, "booking.expired", f"booking-expired:{booking.uuid}",
+                           {**ref, "external_ref": booking.external_ref,
+                            "status": "canceled", "reason": "expired"})
+
+
+def queue_refund_webhook(payment: CustomerPayment, stripe_refund_id: str,
+                         amount_cents: int) -> None:
+    merchant = Merchant.select().join(Booking, on=(Booking.merchant == Merchant.id)).where(
+        Booking.id == payment.booking_id).get()
+    queue_merchant_webhook(merchant, "payment.refunded", f"refund:{stripe_refund_id}", {
+        "payment_uuid": payment.uuid, "refund_id": stripe_refund_id,
+        "amount_cents": amount_cents, "refunded_cents": payment.refunded_cents,
+    })
+
+
+def queue_merchant_webhook(merchant: Merchant, event_type: str, dedupe: str,
+                           data: dict[str, Any]) -> bool:
+    """A signed POST to the merchant's webhook_url, when it has one."""
+    if not merchant.webhook_url:
+        return False
+    event_id = "evt_" + new_uuid().replace("-", "")
+    body = {"id": event_id, "type": event_type, "created": int(time.time()), "data": data}
+    return enqueue("merchant_webhook", f"webhook:{dedupe}", body, merchant)
+
+
+def _booking_uuid(invoice: Invoice) -> str:
+    return Booking.select(Booking.uuid).where(Booking.id == invoice.booking_id).scalar()
