@@ -235,6 +235,18 @@ def create_app(config: Config | None = None) -> Flask:
     def create_refund(params: dict[str, Any], kind: str) -> dict[str, Any]:
         return store.create_refund(params)
 
+    @api("/v1/refunds", methods=("GET",))
+    def list_refunds(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        # Stripe filters a refund list by payment_intent or charge.
+        limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
+        rows = store.list_objects(
+            "refund",
+            limit + 1,
+            payment_intent=params.get("payment_intent"),
+            charge=params.get("charge"),
+        )
+        return _list(rows[:limit], len(rows) > limit, "/v1/refunds")
+
     @api("/v1/refunds/<ident>", methods=("GET",))
     def retrieve_refund(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
         return store.get("refund", ident)

@@ -61,3 +61,12 @@ def test_refund_emits_charge_refunded(stripe_client):
     events = stripe_client.v1.events.list(params={"type": "charge.refunded"}).data
     assert len(events) == 1
     assert events[0].data.object.amount_refunded == 100
+
+
+def test_list_refunds_filtered_by_payment_intent(stripe_client):
+    a, b = paid(stripe_client), paid(stripe_client)
+    stripe_client.v1.refunds.create(params={"payment_intent": a.id, "amount": 100})
+    stripe_client.v1.refunds.create(params={"payment_intent": b.id, "amount": 200})
+    listed = stripe_client.v1.refunds.list(params={"payment_intent": a.id}).data
+    assert [r.amount for r in listed] == [100]
+    assert len(stripe_client.v1.refunds.list().data) == 2
