@@ -56,11 +56,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import health, pay, public_api
+    from blueprints import health, merchant_api, openapi, pay, public_api, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pay.bp)
     app.register_blueprint(public_api.bp)
+    app.register_blueprint(merchant_api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(webhooks.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -71,6 +74,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from commands import COMMANDS
+    from jobs import COMMANDS as JOB_COMMANDS
 
-    for command in COMMANDS:
+    for command in COMMANDS + JOB_COMMANDS:
         app.cli.add_command(command)

@@ -239,3 +239,23 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "created_at": fields.isoformat(booking.created_at),
         "updated_at": fields.isoformat(booking.updated_at),
     }
+
+
+def list_bookings(merchant: Merchant, args: dict[str, Any]) -> tuple[list[Booking], str | None]:
+    """Newest first; filters status and external_ref; keyset paging (limit, cursor)."""
+    from services.invoice_queries import decode_cursor, encode_cursor, page_limit
+
+    query = Booking.select().where(Booking.merchant == merchant)
+    status = fields.choice(args, "status", BOOKING_STATUSES)
+    if status:
+        query = query.where(Booking.status == status)
+    external_ref = fields.string(args, "external_ref", max_length=100)
+    if external_ref:
+        query = query.where(Booking.external_ref == external_ref)
+    after = decode_cursor(args.get("cursor"))
+    if after is not None:
+        query = query.where(Booking.id < after)
+    limit = page_limit(args.get("limit"))
+    rows = list(query.order_by(Booking.id.desc()).limit(limit + 1))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor

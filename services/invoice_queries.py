@@ -115,7 +115,7 @@ def status_filter(status: str) -> Expression:
     }[status]
 
 
-def _cursor(raw: str | None) -> int | None:
+def decode_cursor(raw: str | None) -> int | None:
     if raw is None:
         return None
     try:
@@ -124,7 +124,7 @@ def _cursor(raw: str | None) -> int | None:
         raise ServiceError("cursor is not valid; use next_cursor from the last page.") from None
 
 
-def _encode_cursor(invoice_id: int) -> str:
+def encode_cursor(invoice_id: int) -> str:
     return base64.urlsafe_b64encode(str(invoice_id).encode()).decode().rstrip("=")
 
 
@@ -144,16 +144,16 @@ def list_invoices(merchant: Merchant, args: dict[str, Any],
         query = query.where(Invoice.created_at >= created_from)
     if created_to:
         query = query.where(Invoice.created_at < created_to)
-    after = _cursor(args.get("cursor"))
+    after = decode_cursor(args.get("cursor"))
     if after is not None:
         query = query.where(Invoice.id < after)
-    limit = _limit(args.get("limit"))
+    limit = page_limit(args.get("limit"))
     rows = list(query.order_by(Invoice.id.desc()).limit(limit + 1))
-    next_cursor = _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
 
-def _limit(raw: str | None) -> int:
+def page_limit(raw: str | None) -> int:
     if raw is None:
         return 20
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:

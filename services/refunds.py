@@ -27,6 +27,7 @@ from models import (
 )
 from services import fields
 from services.errors import NotFound, ServiceError
+from services.notifications import queue_refund_webhook
 
 log = logging.getLogger("paylink.refunds")
 
@@ -101,6 +102,7 @@ def record_refund(payment: CustomerPayment, stripe_refund_id: str, amount_cents:
              .where(Booking.id == payment.booking_id).execute())
         if part and payment.invoice_id is not None:
             _revert_invoice(payment.invoice_id, part, now)
+        queue_refund_webhook(payment, stripe_refund_id, amount)
     event(log, "refund recorded", payment=payment.uuid, refund=stripe_refund_id, amount=amount)
     return refund
 
