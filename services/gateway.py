@@ -22,3 +22,19 @@ def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
         max_network_retries=2,
         http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 20)),
     )
+
+
+class BadWebhook(Exception):
+    """A webhook whose signature or body does not verify."""
+
+
+def verify_webhook(payload: bytes, signature: str, secret: str) -> stripe.Event:
+    """The event, if Stripe signed this exact body with our endpoint secret."""
+    try:
+        return stripe.Webhook.construct_event(payload, signature, secret)
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        raise BadWebhook(str(exc)) from exc
+
+
+# Errors that mean "Stripe could not be reached or failed": retry later.
+UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)

@@ -36,7 +36,7 @@ from models import (
 from services.bookings import slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
-from services.outbox import enqueue
+from services.notifications import queue_payment_messages
 
 log = logging.getLogger("paylink.payments")
 
@@ -419,19 +419,6 @@ def finalise(intent: Any) -> dict[str, Any]:
         queue_payment_messages(payment, invoice, booking, confirmed_now)
     event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
     return confirmation(payment, booking)
-
-
-def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: Booking,
-                           confirmed_now: bool) -> None:
-    """Messages a payment causes, queued in the finalising transaction (the outbox)."""
-    ref = {"payment_uuid": payment.uuid, "invoice_uuid": invoice.uuid,
-           "booking_uuid": booking.uuid}
-    merchant = invoice.merchant_id
-    enqueue("email", f"receipt:{payment.uuid}", {"template": "receipt", **ref}, merchant)
-    if confirmed_now:
-        enqueue("email", f"booking-confirmed:{booking.uuid}",
-                {"template": "booking_confirmed", **ref}, merchant)
-    enqueue("calendar_sync", f"calendar:{payment.uuid}", {"event": "payment", **ref}, merchant)
 
 
 def _metadata(intent: Any) -> dict[str, str]:

@@ -23,7 +23,9 @@ from tests.pay_helpers import ctoken, intents, new_invoice, pay_api, reload
 
 def test_pay_in_full_finalises_everything(any_pay_app, stripe_sdk):
     client = any_pay_app.test_client()
-    seeded = new_invoice(any_pay_app, confirm_on_pay=True)
+    with db.connection_context():
+        merchant, _ = factories.merchant(calendar_sync=True)
+    seeded = new_invoice(any_pay_app, confirm_on_pay=True, booking_fields={"m": merchant})
     response = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk),
                        attemptKey="attempt-0001")
     assert response.status_code == 200, response.json

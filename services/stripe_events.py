@@ -1,0 +1,88 @@
+"""Stripe webhook events: finalise payments whose browser never came back, record failures,
+reflect refunds made in Stripe's dashboard.
+
+Every handler acts on the object's *current* state (re-read from Stripe), so duplicate
+and out-of-order deliveries are harmless; the StripeEvent table skips repeats early.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import stripe
+from peewee import IntegrityError
+
+from logging_setup import event as log_event
+from models import CustomerPayment, Invoice, StripeEvent, db
+from services import payments
+from services.errors import ServiceError
+from services.refunds import record_refund
+
+log = logging.getLogger("paylink.webhooks")
+
+HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed",
+           "payment_intent.canceled", "payment_intent.requires_action", "charge.refunded")
+
+
+def already_processed(event_id: str) -> bool:
+    return StripeEvent.select().where(StripeEvent.event_id == event_id).exists()
+
+
+def mark_processed(event_id: str, event_type: str) -> None:
+    try:
+        with db.atomic():
+            StripeEvent.create(event_id=event_id, type=event_type)
+    except IntegrityError:
+        pass  # a concurrent delivery of the same event got there first
+
+
+def handle_event(client: stripe.StripeClient, event: Any) -> str:
+    """Process one verified event; returns what was done (for the log and the answer)."""
+    if already_processed(event.id):
+        return "duplicate"
+    outcome = "ignored"
+    obj = event.data.object
+    if event.type.startswith("payment_intent.") and event.type in HANDLED:
+        outcome = sync_payment_intent(client, obj.id)
+    elif event.type == "charge.refunded":
+        outcome = sync_refunds(client, obj)
+    mark_processed(event.id, event.type)
+    log_event(log, "stripe event", event=event.id, type=event.type, outcome=outcome)
+    return outcome
+
+
+def sync_payment_intent(client: stripe.StripeClient, intent_id: str) -> str:
+    intent = client.v1.payment_intents.retrieve(intent_id)
+    metadata = intent.metadata.to_dict() if intent.metadata else {}
+    invoice = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid", ""))
+    if invoice is None:
+        return "not ours"
+    if intent.status == "succeeded":
+        try:
+            payments.finalise(intent)
+        except ServiceError as exc:  # e.g. a PaymentIntent that does not match its invoice
+            log_event(log, "webhook payment refused", intent=intent.id, code=exc.code)
+            return "refused"
+        return "finalised"
+    if intent.status in ("requires_payment_method", "canceled"):
+        error = intent.last_payment_error
+        payments.record_failure(
+            invoice.id, intent.id, (error.code if error else None) or intent.status,
+            (error.message if error else None) or "The payment was not completed.",
+        )
+        return "failure recorded"
+    return "pending"
+
+
+def sync_refunds(client: stripe.StripeClient, charge: Any) -> str:
+    """Bring a payment's refunded amount up to the charge's, refund by refund."""
+    intent_id = charge.payment_intent
+    payment = CustomerPayment.get_or_none(CustomerPayment.stripe_payment_intent_id == intent_id)
+    if payment is None:
+        return "not ours"
+    refunds = client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
+    for refund in refunds.data:
+        if refund.status in ("succeeded", "pending"):
+            record_refund(payment, refund.id, refund.amount)
+    return "refunds synced"
