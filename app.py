@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -67,9 +68,16 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from blueprints.errors import register
+    from blueprints import errors
 
-    register(app)
+    errors.register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response; the pay flow's rate limits."""
+    from blueprints import security
+
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

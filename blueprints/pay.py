@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from peewee import fn
 
@@ -52,6 +61,7 @@ def stripe_client():
 def render_page(token: str, invoice: Invoice, error: str | None = None,
                 status: int = 200) -> ResponseReturnValue:
     booking, merchant = invoice.booking, invoice.merchant
+    g.frame_ancestors = merchant.allowed_embed_origins or []
     reason = unpayable_reason(invoice, booking)
     if reason and reason[0] in GONE_STATES:
         return render_template("errors/error.html", status=404, message=reason[1]), 404

@@ -15,6 +15,18 @@ CARD_FRAME = 'iframe[title="Secure payment input frame"]'
 THREE_DS_FRAME = 'iframe[title="3D Secure authentication"]'
 
 
+@pytest.fixture(autouse=True)
+def no_console_errors(page: Page):
+    """Every state of the page loads with no CSP violation and no script error."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    yield
+    csp = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
+    assert not csp, csp
+    assert not [p for p in problems if "Failed to load resource" not in p], problems
+
+
 @pytest.fixture
 def live(pay_app):
     with LiveServer(pay_app) as server:

@@ -1,0 +1,74 @@
+"""Security headers: a per-response CSP nonce, frame-ancestors from the merchant's list.
+
+Stripe's documented hosts are allowed by default; when STRIPE_JS_URL or STRIPE_API_BASE
+point elsewhere (the sandbox), those origins are allowed instead, so the policy is
+always exactly as wide as the Stripe in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+STRIPE_SCRIPT = ("https://js.stripe.com", "https://*.js.stripe.com")
+STRIPE_FRAMES = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
+STRIPE_CONNECT = ("https://api.stripe.com",)
+
+
+def origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def stripe_sources(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    js = origin(config.get("STRIPE_JS_URL"))
+    api = origin(config.get("STRIPE_API_BASE"))
+    if js in (None, "https://js.stripe.com"):
+        script, frames = STRIPE_SCRIPT, STRIPE_FRAMES
+    else:
+        script, frames = (js,), (js,)
+    connect = (api,) if api and api != "https://api.stripe.com" else STRIPE_CONNECT
+    if js not in (None, "https://js.stripe.com") and js not in connect:
+        connect = (*connect, js)  # the double's Stripe.js calls its own origin
+    return {"script": script, "frame": frames, "connect": connect}
+
+
+def content_security_policy(config: Mapping[str, Any], nonce: str,
+                            frame_ancestors: Iterable[str] = ()) -> str:
+    stripe = stripe_sources(config)
+    ancestors = " ".join(frame_ancestors) or "'none'"
+    directives = [
+        "default-src 'none'",
+        f"script-src 'self' 'nonce-{nonce}' " + " ".join(stripe["script"]),
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self' " + " ".join(stripe["connect"]),
+        "frame-src " + " ".join(stripe["frame"]),
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        f"frame-ancestors {ancestors}",
+    ]
+    return "; ".join(directives)
+
+
+def security_headers(config: Mapping[str, Any], nonce: str, frame_ancestors: list[str],
+                     secure: bool, no_store: bool) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": content_security_policy(config, nonce, frame_ancestors),
+        # Same-origin only: a pay link's path never leaves in a Referer header.
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if not frame_ancestors:
+        headers["X-Frame-Options"] = "DENY"  # for browsers without frame-ancestors
+    if secure:
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    if no_store:
+        headers["Cache-Control"] = "no-store"
+    return headers
