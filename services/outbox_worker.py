@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
+from peewee import PeeweeException
 
 from logging_setup import event
 from models import OutboxMessage, db, utcnow
@@ -86,7 +87,12 @@ def _failed(app: Flask, row: OutboxMessage, exc: Exception) -> None:
 def run_forever(app: Flask, poll_seconds: float, limit: int = 100) -> None:
     """The worker loop; each pass opens and closes its own connection."""
     while True:
-        with db.connection_context():
-            result = run_once(app, limit=limit)
+        try:
+            with db.connection_context():
+                result = run_once(app, limit=limit)
+        except PeeweeException as exc:  # database restarting: wait, the rows are still there
+            log.warning("outbox pass failed", extra={"fields": {"error": type(exc).__name__}})
+            time.sleep(poll_seconds)
+            continue
         if result.delivered + result.skipped + result.failed < limit:
             time.sleep(poll_seconds)

@@ -194,3 +194,23 @@ def test_list_filters_and_paging(api):
         response = api.get(f"/api/v1/invoices?{bad}")
         assert response.status_code == 422, bad
         assert response.get_json()["success"] is False
+
+
+def test_lifecycle_on_both_engines(any_app):
+    """The row-locking paths (FOR UPDATE on PostgreSQL, IMMEDIATE on SQLite) end to end."""
+    _, key = new_merchant()
+    api = Api(any_app.test_client(), key)
+    b = api.booking()
+    inv = api.invoice(b["uuid"], amount_cents=4000)
+    assert api.post(f"/api/v1/invoices/{inv['uuid']}/send").status_code == 202
+    assert api.post(f"/api/v1/invoices/{inv['uuid']}/close").get_json()["invoice"][
+        "status"] == "closed"
+    reopened = api.post(f"/api/v1/invoices/{inv['uuid']}/reopen").get_json()["invoice"]
+    assert reopened["status"] == "draft" and reopened["pay_url"] != inv["pay_url"]
+    assert api.delete(f"/api/v1/invoices/{inv['uuid']}").get_json()["invoice"][
+        "status"] == "deleted"
+    headers = {"Idempotency-Key": "same"}
+    first = api.post("/api/v1/agreements", {"title": "T", "body": "B"}, headers=headers)
+    again = api.post("/api/v1/agreements", {"title": "T", "body": "B"}, headers=headers)
+    assert again.get_json() == first.get_json()
+    assert len(api.get("/api/v1/agreements").get_json()["data"]) == 1
