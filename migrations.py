@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
-from models import IdempotencyKey, SchemaVersion, db, is_sqlite
+from models import IdempotencyKey, MerchantUser, SchemaVersion, db, is_sqlite
 
 
 def _migrator() -> SchemaMigrator:
@@ -28,7 +28,17 @@ def m0002_idempotency_keys(migrator: SchemaMigrator) -> None:
         IdempotencyKey.create_table(safe=True)
 
 
-MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [m0001_baseline, m0002_idempotency_keys]
+def m0003_merchant_users(migrator: SchemaMigrator) -> None:
+    """Merchant console users (issue 8); a fresh schema already has the table."""
+    if not MerchantUser.table_exists():
+        MerchantUser.create_table(safe=True)
+
+
+MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [
+    m0001_baseline,
+    m0002_idempotency_keys,
+    m0003_merchant_users,
+]
 
 
 def apply_migrations() -> int:

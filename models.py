@@ -270,6 +270,16 @@ class IdempotencyKey(BaseModel):
         indexes = ((("merchant", "key"), True),)
 
 
+class MerchantUser(BaseModel):
+    """A person signing in to the merchant console (issue 8); passwords hashed with argon2."""
+
+    merchant = ForeignKeyField(Merchant, backref="users", on_delete="CASCADE")
+    email = CharField(max_length=254, unique=True)
+    password_hash = CharField(max_length=255)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+
 MODELS: list[type[BaseModel]] = [
     Merchant,
     Customer,
@@ -285,6 +295,7 @@ MODELS: list[type[BaseModel]] = [
     StripeEvent,
     SchemaVersion,
     IdempotencyKey,
+    MerchantUser,
 ]
 
 
