@@ -44,7 +44,8 @@ def _webhook_url(raw: str | None) -> str | None:
         return None
     parts = urlsplit(raw)
     local = (parts.hostname or "") in ("localhost", "127.0.0.1")
-    if parts.scheme != "https" and not (parts.scheme == "http" and local) or not parts.hostname:
+    secure = parts.scheme == "https" or (parts.scheme == "http" and local)
+    if not secure or not parts.hostname:
         raise ServiceError("webhook_url must be an https:// URL (http only for localhost).")
     return raw
 
