@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
-from extensions import mail
+from extensions import limiter, mail
 from logging_setup import configure_logging
 from models import bind_database, db
 
@@ -74,10 +75,15 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers on every response; the pay flow's rate limits."""
-    from blueprints import security
+    """Security headers on every response; rate limits; the proxy hops to trust."""
+    from blueprints import merchant_api, ratelimits, security
 
     security.register(app)
+    ratelimits.limit_merchant_api(merchant_api.bp)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_commands(app: Flask) -> None:

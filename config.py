@@ -32,6 +32,13 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "paylink <no-reply@paylink.localhost>",
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on 429s
+    "RATELIMIT_PAY_PER_INVOICE": "20 per minute;100 per hour",
+    "RATELIMIT_PAY_PER_IP": "30 per minute;300 per hour",
+    "RATELIMIT_LOOKUP_PER_IP": "120 per minute",
+    "RATELIMIT_MERCHANT_API_PER_KEY": "600 per minute",
+    "TRUSTED_PROXY_COUNT": 0,
     "LOG_LEVEL": "INFO",
     # Notifications and the outbox worker (issue 5; README "Merchant API").
     "SMS_BACKEND": "console",  # console | http | memory

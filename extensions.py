@@ -1,5 +1,9 @@
 """Extension objects only; the factory calls init_app on each."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 
 mail = Mail()
+# Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis:// across processes).
+limiter = Limiter(key_func=get_remote_address)

@@ -51,6 +51,8 @@ def configure_logging(app: Flask) -> None:
     logger.propagate = False
     # The dev server's access log prints whole URLs (pay tokens); ours replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # stripe-python logs whole response bodies (client secrets) at INFO/DEBUG.
+    logging.getLogger("stripe").setLevel(logging.WARNING)
 
     @app.before_request
     def _start_timer() -> None:

@@ -15,6 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from peewee import fn
 
+from blueprints.ratelimits import pay_attempts, token_lookups
 from models import (
     Agreement,
     Booking,
@@ -94,6 +95,7 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
 
 
 @bp.get("/<token>")
+@token_lookups
 def page(token: str) -> ResponseReturnValue:
     """The booking summary and, when payable, the agreements and the card form."""
     invoice = get_invoice_or_404(token)
@@ -106,6 +108,7 @@ def page(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/<token>/confirm")
+@pay_attempts
 def confirm(token: str) -> ResponseReturnValue:
     """One payment step from the page: a confirmation token, or a handled next action."""
     invoice = get_invoice_or_404(token)
@@ -123,6 +126,7 @@ def confirm(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/<token>/return")
+@token_lookups
 def returned(token: str) -> ResponseReturnValue:
     """Where redirect-based next actions (bank pages) come back to."""
     invoice = get_invoice_or_404(token)

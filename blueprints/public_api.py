@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Booking, BookingAgreement, Invoice, Merchant
 from services.payments import PayRequest, amount_due_now, pay, unpayable_reason
 
@@ -32,6 +33,7 @@ def _iso(value: object) -> str | None:
 
 
 @bp.get("/invoices/<uuid>")
+@token_lookups
 def read_invoice(uuid: str) -> ResponseReturnValue:
     """Public view of an invoice (the merchant's view when a key is presented)."""
     if "Authorization" in request.headers:
@@ -66,6 +68,7 @@ def read_invoice(uuid: str) -> ResponseReturnValue:
 
 
 @bp.post("/invoices/<uuid>/pay")
+@pay_attempts
 def pay_invoice(uuid: str) -> ResponseReturnValue:
     """Pay with a ConfirmationToken, or finish after handleNextAction."""
     invoice = get_live_invoice_or_404(uuid)

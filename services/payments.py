@@ -48,6 +48,9 @@ ATTEMPT_PREFIX = "attempt:"
 LIVE_STATUSES = ("processing", "requires_action", "requires_confirmation")
 ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 MAX_TIP_CENTS = 1_000_000_00
+# Card-testing defence: after every run of this many declines on one invoice, a pause.
+DECLINE_COOLDOWN_AFTER = 5
+DECLINE_COOLDOWN = timedelta(minutes=15)
 
 
 @dataclass
@@ -141,6 +144,15 @@ def unpayable_reason(invoice: Invoice, booking: Booking) -> tuple[str, str] | No
     return None
 
 
+def cooldown_remaining(invoice: Invoice) -> timedelta | None:
+    """Time left before a card-testing pause ends, or None when the invoice may be tried."""
+    failures = invoice.failed_attempts
+    if not failures or failures % DECLINE_COOLDOWN_AFTER or invoice.last_attempt_at is None:
+        return None
+    left = invoice.last_attempt_at + DECLINE_COOLDOWN - utcnow()
+    return left if left > timedelta(0) else None
+
+
 def amount_due_now(invoice: Invoice, booking: Booking) -> int:
     """What this invoice can collect: its own due amount, never more than the booking owes."""
     return max(min(invoice.due_cents, booking.balance_cents), 0)
@@ -213,6 +225,12 @@ def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> Pa
             reason = unpayable_reason(invoice, booking)
             if reason:
                 raise Conflict(reason[1], code=reason[0])
+            pause = cooldown_remaining(invoice)
+            if pause:
+                minutes = int(pause.total_seconds() // 60) + 1
+                raise ServiceError(
+                    f"Too many declined attempts. Please wait {minutes} minutes and try again.",
+                    status=429, code="cooldown")
             amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
             pending = invoice.pending_intent_id
             if pending is None or _stale_marker(invoice):

@@ -62,6 +62,8 @@ def make_test_app(database_url: str, **overrides: Any):
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "PAYLINK_BASE_URL": "http://localhost",
+        # One client IP runs the whole suite; the rate-limit tests turn limits back on.
+        "RATELIMIT_ENABLED": False,
         **overrides,
     }
     app = create_app(config)
