@@ -58,7 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import health, merchant_api, openapi, pay, public_api, webhooks
+    from blueprints import console, health, merchant_api, openapi, pay, public_api, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pay.bp)
@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(merchant_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(console.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
