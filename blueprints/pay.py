@@ -76,6 +76,7 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
         "token": token, "invoice": invoice, "state": state,
         "message": reason[1] if reason else None, "error": error,
         "summary": booking_summary(invoice, booking, merchant, paid),
+        "embed_origins": g.frame_ancestors,
     }
     if state == "open":
         context["agreements"] = [
