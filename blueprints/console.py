@@ -31,7 +31,6 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 
 from blueprints.console_forms import (
-    ActionForm,
     BrandingForm,
     LoginForm,
     OriginsForm,
@@ -104,7 +103,7 @@ def _guard() -> ResponseReturnValue | None:
     if user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         for key in SESSION_KEYS:
             session.pop(key, None)
-        target = request.full_path if request.method == "GET" else None
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("console.login", next=target))
     return None
 
@@ -127,7 +126,6 @@ def _helpers() -> dict[str, Any]:
         "when": (lambda value: format_timestamp(value, merchant)) if merchant else None,
         "stax_status": stax_status,
         "invoice_is_live": invoice_is_live,
-        "action_form": ActionForm(),
     }
 
 

@@ -34,10 +34,6 @@ class ConsoleForm(FlaskForm):
             self.form_errors.append(message)
 
 
-class ActionForm(ConsoleForm):
-    """A button that POSTs (resend, close, reopen, delete, sign out): the CSRF token only."""
-
-
 class LoginForm(ConsoleForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
