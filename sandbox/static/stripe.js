@@ -146,7 +146,6 @@
     frame.name = '__privateStripeFrame' + this._id;
     frame.setAttribute('allow', 'payment *');
     frame.setAttribute('scrolling', 'no');
-    frame.tabIndex = -1;  // its inputs are focusable; the frame itself is not a stop
     Object.assign(frame.style, {
       border: '0', width: '100%', height: '230px', display: 'block', overflow: 'hidden',
       colorScheme: 'normal'
