@@ -15,10 +15,11 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from services.console import AmountError, parse_amount
 from services.invoices import MAX_MEMO
@@ -65,11 +66,12 @@ class MoneyForm(ConsoleForm):
 class SendInvoiceForm(MoneyForm):
     amount = AmountField("Amount", description="The full balance, or less for a deposit.")
     confirm_on_pay = BooleanField("Confirm the booking when this invoice is paid")
+    # Checked by create_invoice, as for the API (wtforms' Email() needs another package).
     send_to_email_override = EmailField(
-        "Send to another email address", validators=[Optional(), Email(), Length(max=254)],
+        "Send to another email address", validators=[Optional(), Length(max=254)],
         description="Leave empty to use the customer's email.")
-    send_type = RadioField("Send by", choices=[("email", "Email"), ("sms", "SMS")],
-                           default="email")
+    send_type = RadioField("Send by", choices=[SelectChoice("email", "Email"),
+                                               SelectChoice("sms", "SMS")], default="email")
     memo = TextAreaField("Memo for the customer",
                          validators=[Optional(), Length(max=MAX_MEMO)])
 

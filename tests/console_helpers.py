@@ -1,0 +1,65 @@
+"""Helpers for merchant console tests: a merchant with a signed-in user, CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from models import Booking, Merchant, db
+from services.console_auth import create_user
+from tests import factories
+
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def seed_merchant(name: str = "Harbour Tours", email: str = "owner@harbour.example",
+                  **merchant_fields: Any) -> dict[str, Any]:
+    """A merchant, its API key, a console user and one booking (100.00 due, 2 agreements)."""
+    with db.connection_context():
+        merchant, api_key = factories.merchant(name, **merchant_fields)
+        user = create_user(merchant, email, PASSWORD)
+        booking = factories.booking(merchant)
+    return {"merchant": merchant, "api_key": api_key, "user": user, "booking": booking,
+            "email": email}
+
+
+def csrf_token(client: Any, path: str = "/console/login") -> str:
+    response = client.get(path)
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def sign_in(client: Any, email: str, password: str = PASSWORD) -> Any:
+    token = csrf_token(client)
+    return client.post("/console/login",
+                       data={"email": email, "password": password, "csrf_token": token})
+
+
+class Console:
+    """A test client signed in to the console; POSTs carry a fresh CSRF token."""
+
+    def __init__(self, client: Any, email: str, password: str = PASSWORD) -> None:
+        self.client = client
+        response = sign_in(client, email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, token_from: str = "/console/",
+             **kw: Any) -> Any:
+        token = csrf_token(self.client, "/console/settings" if token_from == "/console/"
+                           else token_from)
+        return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kw)
+
+    def send_invoice(self, booking: Booking, **fields: Any) -> Any:
+        path = f"/console/bookings/{booking.uuid}/send-invoice"
+        data = {"amount": "100.00", "send_type": "email", **fields}
+        return self.post(path, data, token_from=path)
+
+
+def reload_merchant(merchant: Merchant) -> Merchant:
+    with db.connection_context():
+        return Merchant.get_by_id(merchant.id)
