@@ -23,3 +23,10 @@ setup_chromium() {  # Debian's chromium for Playwright (browser downloads are no
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
+
+setup_vnu() {  # the Nu HTML checker (npm vnu-jar, runs on Java) for the HTML validity test
+  if [ -f .tools/node_modules/vnu-jar/build/dist/vnu.jar ] || ! command -v npm >/dev/null; then
+    return
+  fi
+  npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@26.9.27 >/dev/null
+}
