@@ -314,7 +314,9 @@ def _create_intent(client: stripe.StripeClient, invoice: Invoice, booking: Booki
 
 def _after_confirm(intent: Any, invoice_id: int, marker: str) -> PayResult:
     if intent.status == "succeeded":
-        return PayResult("succeeded", confirmation=finalise(intent))
+        confirmed = finalise(intent)
+        clear_pending(invoice_id, marker)  # a partial payment leaves the invoice open
+        return PayResult("succeeded", confirmation=confirmed)
     if intent.status in ("requires_action", "processing", "requires_confirmation"):
         # From now on the pending marker is the PaymentIntent itself.
         Invoice.update(pending_intent_id=intent.id).where(
