@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from email import message_from_bytes
+from email.message import Message
 from typing import Any
 
 from models import Booking, Merchant, db
@@ -63,3 +65,26 @@ class Console:
 def reload_merchant(merchant: Merchant) -> Merchant:
     with db.connection_context():
         return Merchant.get_by_id(merchant.id)
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts (see tests/test_outbox.py)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def text(self, index: int) -> str:
+        """The plain-text body, decoded (quoted-printable or base64 as sent)."""
+        for part in self.messages[index].walk():
+            if part.get_content_type() == "text/plain":
+                return part.get_payload(decode=True).decode(part.get_content_charset() or "utf8")
+        raise AssertionError("no text/plain part")
+
+    def pay_link(self, index: int) -> str:
+        match = re.search(r"https?://\S+/pay/[A-Za-z0-9._\-]+", self.text(index))
+        assert match, self.text(index)
+        return match.group(0)
