@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": None,  # None → api.stripe.com
     "STRIPE_JS_URL": "https://js.stripe.com/v3/",
     "STRIPE_TIMEOUT_SECONDS": 20,
+    "STRIPE_USE_SDK_NEXT_ACTIONS": True,  # False: 3-D Secure by redirect to the bank's page
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,

@@ -32,6 +32,7 @@ from services.invoices import invoice_for_token
 from services.payments import (
     PayRequest,
     complete_next_action,
+    confirmation,
     pay,
     unpayable_reason,
 )
@@ -122,8 +123,27 @@ def confirm(token: str) -> ResponseReturnValue:
     pay_request = PayRequest.from_json(
         data, ip=request.remote_addr, user_agent=request.user_agent.string,
         return_url=url_for("pay.returned", token=token, _external=True),
+        use_stripe_sdk=current_app.config["STRIPE_USE_SDK_NEXT_ACTIONS"],
     )
     return pay(stripe_client(), invoice.id, pay_request).as_json()
+
+
+@bp.get("/<token>/status")
+@token_lookups
+def status(token: str) -> ResponseReturnValue:
+    """Where a framed page waits while the bank's page is open in another tab."""
+    invoice = get_invoice_or_404(token)
+    reason = unpayable_reason(invoice, invoice.booking)
+    body: dict[str, object] = {"success": True, "state": reason[0] if reason else "open",
+                               "pending": invoice.pending_intent_id is not None,
+                               "failedAttempts": invoice.failed_attempts}
+    if invoice.failed_attempts:
+        body["message"] = invoice.last_attempt_message
+    payment = (CustomerPayment.select().where(CustomerPayment.invoice == invoice.id)
+               .order_by(CustomerPayment.id.desc()).first())
+    if payment is not None:
+        body["confirmation"] = confirmation(payment, invoice.booking)
+    return body
 
 
 @bp.get("/<token>/return")

@@ -66,6 +66,8 @@ class PayRequest:
     ip: str | None = None
     user_agent: str | None = None
     return_url: str | None = None
+    # Stripe.js handles 3-D Secure in place; False makes Stripe answer with a redirect.
+    use_stripe_sdk: bool = True
 
 
     @classmethod
@@ -100,10 +102,14 @@ class PayResult:
     status: str  # succeeded | requires_action | processing
     client_secret: str | None = None
     confirmation: dict[str, Any] | None = None
+    redirect_url: str | None = None  # a next action that must leave the page (bank site)
 
     def as_json(self) -> dict[str, Any]:
         if self.status == "requires_action":
-            return {"success": True, "requiresAction": True, "clientSecret": self.client_secret}
+            body = {"success": True, "requiresAction": True, "clientSecret": self.client_secret}
+            if self.redirect_url:
+                body["redirectUrl"] = self.redirect_url
+            return body
         if self.status == "processing":
             return {"success": True, "processing": True,
                     "message": "Your payment is processing. We will email you when it completes."}
@@ -275,7 +281,7 @@ def _create_intent(client: stripe.StripeClient, invoice: Invoice, booking: Booki
         "confirm": True,
         "confirmation_token": request.confirmation_token,
         "automatic_payment_methods": {"enabled": True},
-        "use_stripe_sdk": True,
+        "use_stripe_sdk": request.use_stripe_sdk,
         "description": f"{merchant.name}: {booking.activity} ({booking.confirmation_code})",
         "metadata": {
             "invoice_uuid": invoice.uuid, "booking_uuid": booking.uuid,
@@ -324,7 +330,8 @@ def _after_confirm(intent: Any, invoice_id: int, marker: str) -> PayResult:
         ).execute()
         if intent.status == "processing":
             return PayResult("processing")
-        return PayResult("requires_action", client_secret=intent.client_secret)
+        return PayResult("requires_action", client_secret=intent.client_secret,
+                         redirect_url=_redirect_url(intent))
     error = intent.last_payment_error
     message = (error.message if error else None) or "Your payment was not completed."
     record_failure(invoice_id, marker, (error.code if error else None) or intent.status, message)
@@ -353,6 +360,13 @@ def complete_next_action(client: stripe.StripeClient, invoice_id: int,
         raise ServiceError("Authentication was not completed. Please try again.",
                            code="authentication_incomplete")
     return _after_confirm(intent, invoice_id, intent.id)
+
+
+def _redirect_url(intent: Any) -> str | None:
+    action = getattr(intent, "next_action", None)
+    if action is not None and action.type == "redirect_to_url":
+        return action.redirect_to_url.url
+    return None
 
 
 def verify_intent(intent: Any, invoice: Invoice) -> None:

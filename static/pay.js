@@ -127,12 +127,41 @@
       stripeConfirmationToken: pendingToken, attemptKey: attemptKey, agreements: agreements,
       amountCents: base, tipCents: tipCents(base),
     });
+    if (result.success && result.requiresAction && result.redirectUrl) {
+      return leaveForBank(result.redirectUrl, result.clientSecret.split("_secret_")[0]);
+    }
     if (result.success && result.requiresAction) {
       await stripe.handleNextAction({ clientSecret: result.clientSecret });
       // Success or failure, the server checks the PaymentIntent itself and records the outcome.
       result = await post({ handledNextAction: result.clientSecret.split("_secret_")[0] });
     }
     return result;
+  }
+
+  // A bank page that must leave the page: at top level go there; inside a merchant's
+  // iframe open it in a new tab (banks refuse frames) and wait for the return URL's verdict.
+  function leaveForBank(url, intentId) {
+    if (window.top === window) {
+      window.location.assign(url);
+      return new Promise(function () {});
+    }
+    var link = document.getElementById("bank-link");
+    link.querySelector("a").href = url;
+    link.hidden = false;
+    window.open(url, "_blank");
+    return new Promise(function (resolve) {
+      var deadline = Date.now() + 15 * 60 * 1000;
+      (function poll() {
+        fetch(cfg.statusUrl, { credentials: "omit" }).then(function (r) { return r.json(); })
+          .then(function (status) {
+            if (status.pending && Date.now() < deadline) return setTimeout(poll, 1500);
+            link.hidden = true;
+            var mine = status.confirmation && status.confirmation.paymentIntent === intentId;
+            resolve(mine ? { success: true, confirmation: status.confirmation }
+              : { success: false, message: status.message || "The payment was not completed." });
+          }, function () { setTimeout(poll, 3000); });
+      })();
+    });
   }
 
   form.addEventListener("submit", function (event) {

@@ -114,3 +114,22 @@ def test_origin_not_in_the_list_is_refused_by_the_browser(pay_app, embedding, co
     expect(frame.get_by_test_id("amount-due")).to_have_count(0)
     assert any("frame-ancestors" in m for m in page.messages), page.messages
     expect(page.locator("#events")).to_be_empty()
+
+
+def test_bank_redirect_leaves_the_frame_and_the_frame_shows_the_result(
+        pay_app, embedding, cookieless_page):
+    pay_app.config["STRIPE_USE_SDK_NEXT_ACTIONS"] = False  # 3-D Secure by redirect
+    page = cookieless_page
+    seeded = _embed(pay_app, embedding, page, "shop")
+    frame = page.frame_locator("iframe.paylink-frame")
+    with page.context.expect_page() as opened:
+        _fill(frame, seeded, "4000002760003184")
+    bank = opened.value
+    expect(frame.get_by_test_id("bank-link")).to_be_visible()
+    bank.get_by_role("button", name="Complete authentication").click()
+    # the bank tab comes back to the return URL, which finalises and shows the result
+    expect(bank.get_by_test_id("invoice-state")).to_have_text("paid")
+    expect(frame.get_by_test_id("confirmation-code")).to_have_text(
+        seeded["booking"].confirmation_code)
+    expect(page.locator("#events")).to_contain_text("paylink:paid")
+    assert reload(seeded["invoice"]).status == "paid"

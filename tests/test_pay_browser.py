@@ -164,3 +164,19 @@ def test_network_failure_shows_message_and_button_recovers(page: Page, live, pay
     page.get_by_test_id("pay-button").click()
     expect_paid(page, seeded)
     assert len(intents(stripe_sdk)) == 1
+
+
+def test_bank_redirect_at_top_level_comes_back_paid(page: Page, live, pay_app):
+    pay_app.config["STRIPE_USE_SDK_NEXT_ACTIONS"] = False  # 3-D Secure by redirect
+    seeded = open_invoice(page, live, pay_app)
+    accept_all(page, seeded)
+    type_card(page, "4000002760003184")
+    page.get_by_test_id("pay-button").click()
+    page.get_by_role("button", name="Fail authentication").click()
+    expect(page.get_by_test_id("error-message")).to_contain_text("unable to authenticate")
+    assert reload(seeded["invoice"]).failed_attempts == 1
+    accept_all(page, seeded)  # the return URL rendered a fresh page
+    type_card(page, "4000002760003184")
+    page.get_by_test_id("pay-button").click()
+    page.get_by_role("button", name="Complete authentication").click()
+    expect_paid(page, seeded)
