@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes
 from email.message import Message
+from html.parser import HTMLParser
 from typing import Any
 
 from models import Booking, Merchant, db
@@ -88,3 +89,43 @@ class Inbox:
         match = re.search(r"https?://\S+/pay/[A-Za-z0-9._\-]+", self.text(index))
         assert match, self.text(index)
         return match.group(0)
+
+
+class _Structure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.label_for: set[str] = set()
+        self.controls: list[dict[str, str]] = []
+        self.described: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "label" and "for" in a:
+            self.label_for.add(a["for"])
+        if tag in ("input", "select", "textarea") and a.get("type") not in (
+                "hidden", "submit", "button"):
+            self.controls.append(a)
+        self.described += a.get("aria-describedby", "").split()
+        if "style" in a or any(k.startswith("on") for k in a):
+            self.problems.append(f"inline style or handler on <{tag}>")
+        if tag == "script" and "src" not in a and a.get("type") != "application/json":
+            self.problems.append("inline script")
+
+
+def html_problems(html: str) -> list[str]:
+    """What a validator would flag that matters here: ids, labels, describedby, CSP."""
+    parser = _Structure()
+    parser.feed(html)
+    problems = list(parser.problems)
+    problems += [f"duplicate id {i}" for i in {i for i in parser.ids if parser.ids.count(i) > 1}]
+    problems += [f"no label for {c.get('name')}" for c in parser.controls
+                 if c.get("id") not in parser.label_for]
+    problems += [f"aria-describedby {d} has no target" for d in parser.described
+                 if d not in parser.ids]
+    if not html.lstrip().startswith("<!DOCTYPE html>"):
+        problems.append("no doctype")
+    return problems

@@ -23,6 +23,7 @@ from tests.console_helpers import (
     PASSWORD,
     Console,
     csrf_token,
+    html_problems,
     reload_merchant,
     seed_merchant,
     sign_in,
@@ -539,3 +540,28 @@ def test_seed_console_user_for_the_demo(app, runner):
     assert again.exit_code == 0
     assert sign_in(app.test_client(), "demo@paylink.localhost",
                    "my demo password").status_code == 302
+
+
+# ---- markup: labels, describedby, no inline script or style (strict CSP) -------------------
+
+def test_every_page_has_labelled_fields_and_no_inline_code(client, shop):
+    booking = shop["booking"]
+    pages = [client.get("/console/login"), sign_in(client, shop["email"], "wrong password!")]
+    console = Console(client, shop["email"])
+    console.send_invoice(booking, amount="40.00")
+    pages += [
+        console.get("/console/bookings"), console.get("/console/bookings?q=nobody"),
+        console.get(f"/console/bookings/{booking.uuid}"),
+        console.get(f"/console/bookings/{booking.uuid}/send-invoice"),
+        console.send_invoice(booking, amount="abc", send_to_email_override="x"),
+        console.get("/console/settings"),
+        console.post("/console/settings/origins", {"allowed_embed_origins": "nope"},
+                     token_from="/console/settings"),
+        console.post("/console/settings/branding", {"name": "", "brand_color": "red"},
+                     token_from="/console/settings"),
+        console.post("/console/settings/api-key", token_from="/console/settings"),
+    ]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert html_problems(html) == [], (response.request.path, html_problems(html))
+        assert "nonce" not in html or 'type="application/json"' in html

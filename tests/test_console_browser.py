@@ -7,6 +7,8 @@ read from the message the customer would receive.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
@@ -183,3 +185,48 @@ def test_send_a_deposit_pay_it_then_resend_and_close(page: Page, live, smtp, str
     expect(page.get_by_test_id("flash-ok")).to_have_text("You are signed out.")
     page.goto(f"{live.url}/console/bookings")
     expect(page).to_have_url(f"{live.url}/console/login?next=/console/bookings")
+
+
+def test_console_pages_pass_axe_at_320_px(page: Page, live):
+    """axe-core finds nothing serious on the console's pages, errors shown, on a small phone."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    axe = axe_module.Axe()
+    shop = seed_merchant()
+    booking = shop["booking"]
+    page.set_viewport_size({"width": 320, "height": 720})
+
+    def check(name: str) -> None:
+        violations = [f"{v['id']}: {v['help']} {[n['html'] for n in v['nodes']]}" for v in axe.run(page).response["violations"]
+                      if v.get("impact") in ("serious", "critical")]
+        assert violations == [], (name, violations)
+        fits_320(page)
+
+    page.goto(f"{live.url}/console/login")
+    check("login")
+    page.get_by_label("Email").fill(shop["email"])
+    page.get_by_label("Password").fill("wrong password!")
+    page.get_by_test_id("sign-in").click()
+    expect(page.get_by_test_id("form-error")).to_have_text("Wrong email or password.")
+    check("login refused")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    check("bookings")
+    page.goto(f"{live.url}/console/bookings/{booking.uuid}/send-invoice")
+    page.get_by_label("Amount (USD)").fill("100.01")
+    page.get_by_label("Send to another email address").fill("nope")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("error-amount")).to_have_text(
+        "The amount is more than the balance due ($100.00).")
+    check("send invoice with errors")
+    page.get_by_label("Amount (USD)").fill("25")
+    page.get_by_label("Send to another email address").fill("")
+    page.get_by_test_id("send").click()
+    check("booking with an invoice")
+    page.goto(f"{live.url}/console/settings")
+    page.get_by_label("Allowed embed origins").fill("ftp://nope.example")
+    page.get_by_test_id("save-origins").click()
+    expect(page.get_by_test_id("error-allowed_embed_origins")).to_be_visible()
+    check("settings with an error")
+    page.get_by_test_id("rotate-key").click()
+    expect(page.get_by_test_id("new-api-key")).to_have_value(re.compile(r"^pl_key_"))
+    check("settings with a new key")
