@@ -1,0 +1,275 @@
+"""Bad input, generated: hypothesis on carts, amounts, pay requests and tokens; schemathesis
+against the OpenAPI document the app serves (no 5xx, every response matches the schema).
+
+The rules: the services never raise anything but ServiceError on any JSON a client can send,
+and a pay-link or CSRF token survives no mutation.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from models import Booking, Invoice, db
+from services import tokens
+from services.cart import MAX_CENTS, SECTIONS, cart_total, normalize_cart
+from services.errors import ServiceError
+from services.payments import PayRequest, choose_amount
+from tests import factories
+from tests.conftest import make_test_app, sandbox_config
+
+SECRET = "property-secret"
+
+# ---- strategies: what JSON can carry -------------------------------------------------------
+
+big_ints = st.one_of(st.integers(-10, 10**4), st.integers(-(2**70), 2**70),
+                     st.sampled_from([0, 1, MAX_CENTS, MAX_CENTS + 1, -1]))
+scalars = st.one_of(st.none(), st.booleans(), big_ints,
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20))
+json_values = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    max_leaves=12,
+)
+line = st.fixed_dictionaries({}, optional={
+    "name": st.one_of(st.text(max_size=30), scalars),
+    "quantity": st.one_of(big_ints, scalars),
+    "unit_cents": st.one_of(big_ints, scalars),
+    "amount_cents": st.one_of(big_ints, scalars),
+})
+section = st.one_of(st.lists(st.one_of(line, json_values), max_size=5), json_values)
+carts = st.one_of(
+    json_values,
+    st.dictionaries(st.one_of(st.sampled_from(SECTIONS), st.text(max_size=8)), section,
+                    max_size=5),
+)
+
+FAST = settings(max_examples=300, deadline=None)
+
+
+@FAST
+@given(carts)
+def test_normalize_cart_accepts_or_refuses_with_service_error(raw) -> None:
+    try:
+        cart = normalize_cart(raw)
+    except ServiceError:
+        return
+    assert set(cart) == set(SECTIONS) and cart["line_items"]
+    for lines in cart.values():
+        for item in lines:
+            assert isinstance(item["quantity"], int) and item["quantity"] >= 1
+            assert 0 <= item["unit_cents"] <= MAX_CENTS
+            assert item["amount_cents"] == item["unit_cents"] * item["quantity"] <= MAX_CENTS
+            assert item["name"] and item["name"] == item["name"].strip()
+    assert cart_total(cart) >= 0
+    assert normalize_cart(cart) == cart  # normalising is idempotent
+
+
+pay_bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries({}, optional={
+        "stripeConfirmationToken": st.one_of(st.text(max_size=300), scalars),
+        "agreements": st.one_of(st.lists(st.one_of(st.text(max_size=40), scalars),
+                                         max_size=3), scalars),
+        "handledNextAction": st.one_of(st.text(max_size=80), scalars),
+        "attemptKey": st.one_of(st.text(max_size=50), scalars),
+        "amountCents": st.one_of(big_ints, scalars),
+        "tipCents": st.one_of(big_ints, scalars),
+    }),
+)
+
+
+@FAST
+@given(pay_bodies)
+def test_pay_request_from_json_accepts_or_refuses_with_service_error(data) -> None:
+    try:
+        request = PayRequest.from_json(data)
+    except ServiceError as exc:
+        assert exc.status < 500
+        return
+    assert isinstance(request.agreements, list)
+    assert all(isinstance(a, str) for a in request.agreements)
+    for value in (request.amount_cents, request.tip_cents):
+        assert value is None or (isinstance(value, int) and not isinstance(value, bool))
+    for value in (request.confirmation_token, request.handled_next_action, request.attempt_key):
+        assert value is None or (isinstance(value, str) and len(value) <= 255)
+
+
+@FAST
+@given(
+    amount=st.integers(1, 10**9), paid=st.integers(0, 10**9), balance=st.integers(-10**6, 10**9),
+    allow_partial=st.booleans(), min_partial=st.one_of(st.none(), st.integers(1, 10**9)),
+    allow_tip=st.booleans(), requested=st.one_of(big_ints, scalars),
+    tip=st.one_of(big_ints, scalars),
+)
+def test_choose_amount_never_charges_outside_what_is_due(amount, paid, balance, allow_partial,
+                                                         min_partial, allow_tip, requested,
+                                                         tip) -> None:
+    invoice = Invoice(amount_cents=amount, amount_paid_cents=paid, allow_partial=allow_partial,
+                      min_partial_cents=min_partial, allow_tip=allow_tip)
+    booking = Booking(balance_cents=balance)
+    due = max(min(invoice.due_cents, balance), 0)
+    try:
+        charged = choose_amount(invoice, booking, requested, tip)
+    except ServiceError as exc:
+        assert exc.status < 500
+        return
+    assert isinstance(charged, int) and not isinstance(charged, bool)
+    assert 0 <= charged <= due
+    if not allow_partial:
+        assert charged == due
+    elif charged != due:
+        assert charged >= min(min_partial or 1, due)
+    assert isinstance(tip, int) and not isinstance(tip, bool) and tip >= 0
+    assert tip == 0 or allow_tip
+
+
+@FAST
+@given(st.text(max_size=250))
+def test_unsign_never_raises(text) -> None:
+    assert tokens.unsign(SECRET, text) is None or isinstance(tokens.unsign(SECRET, text), str)
+    assert tokens.check_csrf(SECRET, "nonce", text) in (True, False)
+
+
+@st.composite
+def mutations(draw, token: str) -> str:
+    """One edit: replace, insert or delete a character, truncate, or append."""
+    alphabet = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=")
+    kind = draw(st.sampled_from(["replace", "insert", "delete", "truncate", "append", "swap"]))
+    i = draw(st.integers(0, len(token) - 1))
+    if kind == "replace":
+        return token[:i] + draw(alphabet) + token[i + 1:]
+    if kind == "insert":
+        return token[:i] + draw(alphabet) + token[i:]
+    if kind == "delete":
+        return token[:i] + token[i + 1:]
+    if kind == "truncate":
+        return token[:i]
+    if kind == "append":
+        return token + draw(st.text(alphabet, min_size=1, max_size=5))
+    j = draw(st.integers(0, len(token) - 1))
+    chars = list(token)
+    chars[i], chars[j] = chars[j], chars[i]
+    return "".join(chars)
+
+
+@st.composite
+def mutated_tokens(draw) -> tuple[str, str, str]:
+    nonce = tokens.new_nonce() if draw(st.booleans()) else draw(
+        st.text(st.characters(codec="ascii"), min_size=1, max_size=30))
+    token = tokens.sign(SECRET, nonce)
+    return nonce, token, draw(mutations(token))
+
+
+@settings(max_examples=500, deadline=None)
+@given(mutated_tokens())
+def test_any_mutation_of_a_pay_link_token_is_refused(case) -> None:
+    nonce, token, mutated = case
+    assert tokens.unsign(SECRET, token) == nonce
+    assume(mutated != token)
+    assert tokens.unsign(SECRET, mutated) is None
+    assert tokens.unsign("another-secret", token) is None
+
+
+def _same_csrf_bytes(a: str, b: str) -> bool:
+    """Two spellings of one CSRF token: same nonce, same decoded timestamp and signature."""
+    from itsdangerous.encoding import base64_decode
+
+    pa, pb = a.rsplit(".", 2), b.rsplit(".", 2)
+    if len(pa) != 3 or len(pb) != 3 or pa[0] != pb[0]:
+        return False
+    try:
+        return all(base64_decode(x) == base64_decode(y) for x, y in zip(pa[1:], pb[1:]))
+    except Exception:  # noqa: BLE001 - undecodable: not the same token
+        return False
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "services/tokens.py check_csrf: a genuine CSRF token with padding appended (or its last "
+    "base64 character's spare bits changed) still verifies; unsign() refuses such "
+    "non-canonical spellings, check_csrf does not. Not a forgery (the signature is the same)."))
+def test_csrf_token_accepts_only_its_canonical_spelling() -> None:
+    nonce = tokens.new_nonce()
+    csrf = tokens.make_csrf(SECRET, nonce)
+    assert not tokens.check_csrf(SECRET, nonce, csrf + "=")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_mutation_of_a_csrf_token_is_refused(data) -> None:
+    """Every edit that changes what the token says is refused (see the xfail above for
+    other spellings of the same bytes)."""
+    nonce = tokens.new_nonce()
+    csrf = tokens.make_csrf(SECRET, nonce)
+    assert tokens.check_csrf(SECRET, nonce, csrf)
+    mutated = data.draw(mutations(csrf))
+    assume(mutated != csrf and not _same_csrf_bytes(mutated, csrf))
+    assert not tokens.check_csrf(SECRET, nonce, mutated)
+    assert not tokens.check_csrf(SECRET, tokens.new_nonce(), csrf)  # bound to its pay link
+
+
+# ---- schemathesis over the whole JSON API --------------------------------------------------
+
+@pytest.fixture
+def api_app(sqlite_url, sandbox):
+    """The app on SQLite with the sandbox as Stripe, one merchant (and its key), one invoice."""
+    app = make_test_app(sqlite_url, RATELIMIT_ENABLED=False, LOG_LEVEL="WARNING",
+                        **sandbox_config(sandbox))
+    with db.connection_context():
+        merchant, key = factories.merchant()
+        factories.invoice(factories.booking(merchant))
+    app.config["PROPERTY_API_KEY"] = key
+    yield app
+    db.close()
+
+
+def run_schemathesis(app, checks: list, max_examples: int = 8) -> list[str]:
+    """Every operation of the served OpenAPI document, a few generated cases each (bounded
+    for CI), with the merchant's key; the failures of all operations, collected."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = {"Authorization": f"Bearer {app.config['PROPERTY_API_KEY']}"}
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+
+        @settings(max_examples=max_examples, deadline=None, database=None,
+                  phases=[Phase.explicit, Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def run(case) -> None:
+            case.call_and_validate(headers=headers, checks=checks)
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - report all at once
+            failures.append(f"{operation.label}: {exc}"[:3000])
+    assert operations >= 15
+    return failures
+
+
+@pytest.mark.slow
+def test_api_never_answers_5xx_nor_undocumented_statuses(api_app) -> None:
+    failures = run_schemathesis(api_app, [not_a_server_error, status_code_conformance,
+                                          content_type_conformance])
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "blueprints/openapi.py: nullable fields are documented as plain strings: "
+    "Booking.end_date (GET /api/v1/bookings) and Merchant.branding.brand_color, logo_url, "
+    "support_email (GET/PATCH /api/v1/merchant) are null in real responses"))
+def test_api_responses_match_the_openapi_document(api_app) -> None:
+    failures = run_schemathesis(api_app, [response_schema_conformance])
+    assert not failures, "\n\n".join(failures)
