@@ -196,7 +196,8 @@ def test_console_pages_pass_axe_at_320_px(page: Page, live):
     page.set_viewport_size({"width": 320, "height": 720})
 
     def check(name: str) -> None:
-        violations = [f"{v['id']}: {v['help']} {[n['html'] for n in v['nodes']]}" for v in axe.run(page).response["violations"]
+        violations = [f"{v['id']}: {v['help']} {[n['html'] for n in v['nodes']]}"
+                      for v in axe.run(page).response["violations"]
                       if v.get("impact") in ("serious", "critical")]
         assert violations == [], (name, violations)
         fits_320(page)
