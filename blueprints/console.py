@@ -79,7 +79,9 @@ def _setup(state: BlueprintSetupState) -> None:
     app = state.app
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = app.config.get("PAYLINK_ENV") == "production"
+    # Production always sends the cookie over HTTPS only; elsewhere an operator may opt in.
+    app.config["SESSION_COOKIE_SECURE"] = (app.config.get("PAYLINK_ENV") == "production"
+                                           or bool(app.config.get("SESSION_COOKIE_SECURE")))
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=int(app.config.get("CONSOLE_SESSION_HOURS", 12)))
     app.config.setdefault("CONSOLE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
