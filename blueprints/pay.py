@@ -29,6 +29,7 @@ from models import (
 from services import tokens
 from services.errors import ServiceError
 from services.invoices import invoice_for_token
+from services.money import format_money
 from services.payments import (
     PayRequest,
     complete_next_action,
@@ -89,10 +90,14 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
         context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]
     elif state == "paid":
-        context["payment"] = (
+        payment = (
             CustomerPayment.select().where(CustomerPayment.invoice == invoice.id)
             .order_by(CustomerPayment.id.desc()).first()
         )
+        context["payment"] = payment
+        if payment is not None:
+            context["summary"]["last_payment"] = format_money(
+                payment.amount_cents + payment.tip_cents, payment.currency, merchant.locale)
     return render_template("pay/page.html", **context), status
 
 

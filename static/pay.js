@@ -103,6 +103,10 @@
     var box = document.getElementById("confirmation");
     document.getElementById("confirmation-number").textContent = confirmation.confirmationNumber;
     document.getElementById("confirmation-code").textContent = confirmation.bookingConfirmationCode;
+    var paid = confirmation.amountCents + (confirmation.tipCents || 0);
+    document.getElementById("confirmation-amount").textContent = money.format(paid / scale);
+    var due = document.querySelector("[data-testid=amount-due]");
+    due.textContent = money.format(Math.max(cfg.amount - confirmation.amountCents, 0) / scale);
     var state = document.getElementById("invoice-state");
     state.textContent = "paid";
     state.setAttribute("data-state", "paid");

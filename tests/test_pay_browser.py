@@ -54,6 +54,8 @@ def type_card(page: Page, number: str) -> None:
 
 def expect_paid(page: Page, seeded: dict) -> None:
     expect(page.get_by_test_id("payment-confirmation")).to_be_visible()
+    expect(page.get_by_test_id("confirmation-amount")).to_have_text("$100.00")
+    expect(page.get_by_test_id("amount-due")).to_have_text("$0.00")
     expect(page.get_by_test_id("confirmation-code")).to_have_text(
         seeded["booking"].confirmation_code)
     expect(page.get_by_test_id("invoice-state")).to_have_text("paid")
