@@ -28,7 +28,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from blueprints.console_forms import (
     BrandingForm,
@@ -87,6 +87,9 @@ def _setup(state: BlueprintSetupState) -> None:
     app.config.setdefault("CONSOLE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     # CSRFProtect would otherwise check every POST in the app; the console asks for it.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # The token is bound to the session (12 h, new at sign-in); a 1 h cap would break
+    # forms left open over lunch for no added safety.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
     for command in COMMANDS:
         app.cli.add_command(command)
@@ -108,6 +111,14 @@ def _guard() -> ResponseReturnValue | None:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("console.login", next=target))
     return None
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError) -> ResponseReturnValue:
+    """A POST without this session's token changes nothing; say how to recover."""
+    message = ("This form has expired or did not come from your console. "
+               "Go back, reload the page and try again.")
+    return render_template("errors/error.html", status=400, message=message), 400
 
 
 @bp.after_request
