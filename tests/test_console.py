@@ -16,6 +16,7 @@ from models import (
     db,
 )
 from services.console_auth import create_user, set_password
+from services.errors import ServiceError
 from services.merchants import authenticate
 from tests import factories
 from tests.conftest import make_test_app
@@ -564,3 +565,27 @@ def test_every_page_has_labelled_fields_and_no_inline_code(client, shop):
         html = response.get_data(as_text=True)
         assert html_problems(html) == [], (response.request.path, html_problems(html))
         assert "nonce" not in html or 'type="application/json"' in html
+
+
+# ---- both engines: the console's queries and the Send Invoice transaction ------------------
+
+def test_search_and_send_on_both_engines(any_app):
+    from services.console import booking_detail, create_and_send_invoice, search_bookings
+
+    shop = seed_merchant()
+    with db.connection_context():
+        merchant, booking = shop["merchant"], shop["booking"]
+        assert [b.id for b in search_bookings(merchant, "PAT@EXAMPLE").rows] == [booking.id]
+        assert [b.id for b in search_bookings(merchant, booking.confirmation_code.lower())
+                .rows] == [booking.id]
+        assert search_bookings(merchant, "", "confirmed").rows == []
+        invoice = create_and_send_invoice(booking, 4000, confirm_on_pay=True, send_type="email",
+                                          send_to_email_override=None, memo=None)
+        assert OutboxMessage.select().count() == 1
+        with pytest.raises(ServiceError) as refused:
+            create_and_send_invoice(booking, 20000, confirm_on_pay=False, send_type="email",
+                                    send_to_email_override=None, memo=None)
+        assert "more than the balance" in refused.value.message
+        detail = booking_detail(Booking.get_by_id(booking.id))
+        assert [i.id for i in detail.invoices] == [invoice.id]
+        assert OutboxMessage.select().count() == 1
