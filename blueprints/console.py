@@ -9,6 +9,7 @@ here and only here: the pay flow and the JSON API carry no cookies.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +39,7 @@ from blueprints.console_forms import (
     SendInvoiceForm,
 )
 from extensions import limiter
-from models import Merchant, db, new_uuid
+from models import Invoice, Merchant, db, new_uuid
 from services import console_auth
 from services.booking_admin import get_booking
 from services.console import (
@@ -250,7 +251,8 @@ def send_invoice_form(uuid: str) -> ResponseReturnValue:
 
 # ---- invoice actions (buttons on the booking page) -----------------------------------------
 
-def _invoice_action(uuid: str, action: Any, done: str) -> ResponseReturnValue:
+def _invoice_action(uuid: str, action: Callable[[Invoice], Invoice], done: str
+                    ) -> ResponseReturnValue:
     invoice = get_invoice(merchant(), uuid)
     try:
         action(invoice)
