@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
-from models import IdempotencyKey, MerchantUser, SchemaVersion, db, is_sqlite
+from models import IdempotencyKey, Invoice, MerchantUser, SchemaVersion, db, is_sqlite
 
 
 def _migrator() -> SchemaMigrator:
@@ -34,10 +34,17 @@ def m0003_merchant_users(migrator: SchemaMigrator) -> None:
         MerchantUser.create_table(safe=True)
 
 
+def m0004_invoice_pending_request(migrator: SchemaMigrator) -> None:
+    """Invoice.pending_request: the pending attempt's create call, for a safe replay."""
+    if "pending_request" not in {c.name for c in db.get_columns("invoice")}:
+        migrate(migrator.add_column("invoice", "pending_request", Invoice.pending_request))
+
+
 MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [
     m0001_baseline,
     m0002_idempotency_keys,
     m0003_merchant_users,
+    m0004_invoice_pending_request,
 ]
 
 

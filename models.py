@@ -176,6 +176,9 @@ class Invoice(BaseModel):
     expires_at = DateTimeField(null=True, index=True)
     pending_intent_id = CharField(max_length=64, null=True)
     pending_since = DateTimeField(null=True)
+    # The PaymentIntent create call of the pending attempt, kept so that it can be replayed
+    # with the same idempotency key when its outcome is unknown (timeout, crash).
+    pending_request = JSONField(null=True)
     failed_attempts = IntegerField(default=0)
     last_attempt_at = DateTimeField(null=True)
     last_attempt_code = CharField(max_length=64, null=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -42,8 +43,11 @@ log = logging.getLogger("paylink.payments")
 
 PENDING_MESSAGE = "A payment is already being processed for this invoice."
 PAID_MESSAGE = "This invoice has already been paid."
-# A pending marker without a PaymentIntent older than this is a crashed request.
+# A pending attempt with no PaymentIntent yet, older than this, was cut off (timeout, crash):
+# longer than a Stripe call with its retries can take.
 STALE_ATTEMPT = timedelta(minutes=2)
+# A 3-D Secure challenge left open this long is abandoned and gets canceled.
+ABANDONED_ACTION = timedelta(minutes=15)
 ATTEMPT_PREFIX = "attempt:"
 LIVE_STATUSES = ("processing", "requires_action", "requires_confirmation")
 ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
@@ -225,7 +229,7 @@ def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> Pa
     attempt = request.attempt_key if ATTEMPT_KEY.match(request.attempt_key or "") else None
     attempt = attempt or random_code(16)
 
-    for _ in range(2):  # a second pass after clearing a stale pending PaymentIntent
+    for _ in range(3):  # settle what another attempt left pending, then look again
         with locked_transaction():
             invoice, booking = lock_invoice(invoice_id)
             reason = unpayable_reason(invoice, booking)
@@ -237,44 +241,71 @@ def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> Pa
                 raise ServiceError(
                     f"Too many declined attempts. Please wait {minutes} minutes and try again.",
                     status=429, code="cooldown")
-            amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
             pending = invoice.pending_intent_id
-            if pending is None or _stale_marker(invoice):
+            if pending is None:
+                amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
                 record_acceptances(invoice, booking, request.agreements, request.ip,
                                    request.user_agent)
-                marker = ATTEMPT_PREFIX + attempt
-                Invoice.update(pending_intent_id=marker, pending_since=utcnow(),
+                call = intent_call(invoice, booking, Merchant.get_by_id(invoice.merchant_id),
+                                   amount, request, attempt)
+                Invoice.update(pending_intent_id=ATTEMPT_PREFIX + attempt,
+                               pending_since=utcnow(), pending_request=call,
                                updated_at=utcnow()).where(Invoice.id == invoice_id).execute()
                 break
-        if pending.startswith(ATTEMPT_PREFIX):
-            raise Conflict(PENDING_MESSAGE, code="payment_pending")
-        # A real PaymentIntent is pending: ask Stripe where it stands (outside the lock).
-        intent = client.v1.payment_intents.retrieve(pending)
-        if intent.status in LIVE_STATUSES:
-            raise Conflict(PENDING_MESSAGE, code="payment_pending")
-        if intent.status == "succeeded":
-            return PayResult("succeeded", confirmation=finalise(intent))
-        clear_pending(invoice_id, pending)  # canceled or failed: the customer may start again
+            if pending == ATTEMPT_PREFIX + attempt and invoice.pending_request:
+                # The browser retries this very attempt (after a timeout): replay the same
+                # call; the idempotency key makes Stripe answer with the first outcome.
+                call = invoice.pending_request
+                break
+        settle_pending(client, invoice)
     else:
         raise Conflict(PENDING_MESSAGE, code="payment_pending")
-
-    merchant = Merchant.get_by_id(invoice.merchant_id)
-    return _create_intent(client, invoice, booking, merchant, amount, request, attempt)
+    return send_intent(client, invoice_id, call)
 
 
-def _stale_marker(invoice: Invoice) -> bool:
-    return bool(
-        invoice.pending_intent_id
-        and invoice.pending_intent_id.startswith(ATTEMPT_PREFIX)
-        and invoice.pending_since is not None
-        and utcnow() - invoice.pending_since > STALE_ATTEMPT
-    )
+def settle_pending(client: stripe.StripeClient, invoice: Invoice) -> None:
+    """Another attempt is pending: refuse while it may still charge, clear it once it cannot.
+
+    Raises Conflict (the pending message) while the attempt is live; returns once it has
+    been finalised, failed, or cleared, so the caller can look at the invoice again.
+    """
+    pending = invoice.pending_intent_id
+    age = utcnow() - (invoice.pending_since or utcnow())
+    if pending.startswith(ATTEMPT_PREFIX):
+        if age <= STALE_ATTEMPT:
+            raise Conflict(PENDING_MESSAGE, code="payment_pending")
+        if not invoice.pending_request:
+            clear_pending(invoice.id, pending)  # nothing was sent to Stripe
+            return
+        # Its outcome is unknown (a timeout or a crash): replaying the same call with the
+        # same idempotency key returns what Stripe did, or does it now, exactly once.
+        with suppress(PaymentDeclined):  # recorded on the invoice; this customer may go on
+            send_intent(client, invoice.id, invoice.pending_request)
+        return
+    intent = client.v1.payment_intents.retrieve(pending)
+    if intent.status == "requires_action" and age > ABANDONED_ACTION:
+        intent = _cancel_abandoned(client, intent)
+    if intent.status in LIVE_STATUSES:
+        raise Conflict(PENDING_MESSAGE, code="payment_pending")
+    if intent.status == "succeeded":
+        finalise(intent)
+    else:
+        clear_pending(invoice.id, pending)  # canceled or failed: the customer may start again
 
 
-def _create_intent(client: stripe.StripeClient, invoice: Invoice, booking: Booking,
-                   merchant: Merchant, amount: int, request: PayRequest,
-                   attempt: str) -> PayResult:
-    marker = ATTEMPT_PREFIX + attempt
+def _cancel_abandoned(client: stripe.StripeClient, intent: Any) -> Any:
+    """A 3-D Secure challenge nobody finished: cancel it so the invoice can be paid again."""
+    try:
+        intent = client.v1.payment_intents.cancel(intent.id)
+    except stripe.InvalidRequestError:
+        intent = client.v1.payment_intents.retrieve(intent.id)  # finished meanwhile
+    event(log, "abandoned payment canceled", intent=intent.id, status=intent.status)
+    return intent
+
+
+def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: int,
+                request: PayRequest, attempt: str) -> dict[str, Any]:
+    """The PaymentIntent create call of one attempt; the server sets every amount."""
     params: dict[str, Any] = {
         "amount": amount + request.tip_cents,
         "currency": invoice.currency,
@@ -286,7 +317,7 @@ def _create_intent(client: stripe.StripeClient, invoice: Invoice, booking: Booki
         "metadata": {
             "invoice_uuid": invoice.uuid, "booking_uuid": booking.uuid,
             "merchant_uuid": merchant.uuid, "amount_cents": str(amount),
-            "tip_cents": str(request.tip_cents),
+            "tip_cents": str(request.tip_cents), "attempt_key": attempt,
         },
     }
     if request.return_url:
@@ -294,35 +325,40 @@ def _create_intent(client: stripe.StripeClient, invoice: Invoice, booking: Booki
     options: dict[str, Any] = {"idempotency_key": f"paylink-{invoice.uuid}-{attempt}"}
     if merchant.stripe_account:
         options["stripe_account"] = merchant.stripe_account
+    return {"attempt": attempt, "params": params, "options": options}
+
+
+def send_intent(client: stripe.StripeClient, invoice_id: int, call: dict[str, Any]) -> PayResult:
+    """Create and confirm the PaymentIntent of an attempt, and act on Stripe's answer."""
+    marker = ATTEMPT_PREFIX + call["attempt"]
     try:
-        intent = client.v1.payment_intents.create(params=params, options=options)
+        intent = client.v1.payment_intents.create(params=call["params"], options=call["options"])
     except stripe.CardError as exc:
         error = exc.error
         message = (error.message if error else None) or "Your card was declined."
-        record_failure(invoice.id, marker, getattr(error, "decline_code", None)
+        record_failure(invoice_id, marker, getattr(error, "decline_code", None)
                        or getattr(error, "code", None) or "card_declined", message)
         raise PaymentDeclined(message, code="card_declined") from exc
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        clear_pending(invoice.id, marker)
-        event(log, "stripe unavailable", invoice=invoice.uuid, error=type(exc).__name__)
+        # Stripe may or may not have charged: keep the attempt pending, so only a replay of
+        # this same call (same idempotency key) can go on; never a second, new charge.
+        event(log, "stripe unavailable", invoice_id=invoice_id, error=type(exc).__name__)
         raise GatewayUnavailable(
-            "We could not reach the payment processor. Please try again; "
+            "We could not reach the payment processor. Please try again in a moment; "
             "you will not be charged twice.", code="gateway_unavailable",
         ) from exc
     except stripe.StripeError as exc:
-        clear_pending(invoice.id, marker)
-        event(log, "stripe refused", invoice=invoice.uuid, error=type(exc).__name__)
+        clear_pending(invoice_id, marker)  # refused outright: nothing was charged
+        event(log, "stripe refused", invoice_id=invoice_id, error=type(exc).__name__)
         raise ServiceError("The payment could not be started. Please re-enter your card.",
                            code="payment_error") from exc
-    event(log, "payment intent", invoice=invoice.uuid, intent=intent.id, status=intent.status)
-    return _after_confirm(intent, invoice.id, marker)
+    event(log, "payment intent", invoice_id=invoice_id, intent=intent.id, status=intent.status)
+    return _after_confirm(intent, invoice_id, marker)
 
 
 def _after_confirm(intent: Any, invoice_id: int, marker: str) -> PayResult:
     if intent.status == "succeeded":
-        confirmed = finalise(intent)
-        clear_pending(invoice_id, marker)  # a partial payment leaves the invoice open
-        return PayResult("succeeded", confirmation=confirmed)
+        return PayResult("succeeded", confirmation=finalise(intent))
     if intent.status in ("requires_action", "processing", "requires_confirmation"):
         # From now on the pending marker is the PaymentIntent itself.
         Invoice.update(pending_intent_id=intent.id).where(
@@ -386,7 +422,7 @@ def verify_intent(intent: Any, invoice: Invoice) -> None:
 
 def clear_pending(invoice_id: int, marker: str) -> None:
     """Compare-and-set: only clear the marker we know about, never a newer attempt's."""
-    Invoice.update(pending_intent_id=None, pending_since=None).where(
+    Invoice.update(pending_intent_id=None, pending_since=None, pending_request=None).where(
         Invoice.id == invoice_id, Invoice.pending_intent_id == marker
     ).execute()
 
@@ -397,7 +433,7 @@ def record_failure(invoice_id: int, marker: str | None, code: str, message: str)
         query = Invoice.update(
             failed_attempts=Invoice.failed_attempts + 1, last_attempt_at=utcnow(),
             last_attempt_code=str(code)[:64], last_attempt_message=message,
-            pending_intent_id=None, pending_since=None,
+            pending_intent_id=None, pending_since=None, pending_request=None,
         ).where(Invoice.id == invoice_id)
         if marker is not None:
             query = query.where(Invoice.pending_intent_id == marker)
@@ -438,8 +474,11 @@ def finalise(intent: Any) -> dict[str, Any]:
         invoice.amount_paid_cents += amount
         if invoice.due_cents <= 0 or booking.balance_cents - amount <= 0:
             invoice.status, invoice.paid_at = "paid", now
-        if invoice.pending_intent_id == intent.id or invoice.status == "paid":
+        # This payment's own attempt (by PaymentIntent or by attempt key) is over.
+        own = (intent.id, ATTEMPT_PREFIX + metadata.get("attempt_key", ""))
+        if invoice.pending_intent_id in own or invoice.status == "paid":
             invoice.pending_intent_id, invoice.pending_since = None, None
+            invoice.pending_request = None
         invoice.updated_at = now
         invoice.save()
         if amount > booking.balance_cents:

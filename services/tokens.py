@@ -11,6 +11,7 @@ import hmac
 import secrets
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 SALT = "paylink.pay-link"
 
@@ -65,5 +66,9 @@ def check_csrf(secret_key: str, nonce: str, value: str | None,
     try:
         signed = TimestampSigner(secret_key, salt=CSRF_SALT).unsign(value, max_age=max_age)
     except BadSignature:  # SignatureExpired is a BadSignature
+        return False
+    # As with pay links: only the canonical base64 spelling of the signed parts counts.
+    stamp, signature = value.rsplit(".", 2)[1:]
+    if any(base64_encode(base64_decode(part)).decode() != part for part in (stamp, signature)):
         return False
     return hmac.compare_digest(signed.decode(), nonce)

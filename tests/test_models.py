@@ -119,3 +119,21 @@ def test_init_db_command_twice(any_app):
     second = runner.invoke(args=["init-db"])
     assert first.exit_code == 0 and second.exit_code == 0, (first.output, second.output)
     assert "Database ready" in second.output
+
+
+def test_migration_brings_an_old_schema_up_to_date(any_conn):
+    from playhouse.migrate import migrate
+
+    from migrations import _migrator
+    from models import SchemaVersion
+
+    factories.invoice()
+    # the invoice table as it was before migration 4
+    migrate(_migrator().drop_column("invoice", "pending_request"))
+    SchemaVersion.delete().where(SchemaVersion.version == 4).execute()
+    assert "pending_request" not in {c.name for c in db.get_columns("invoice")}
+    assert create_schema() == 1
+    assert "pending_request" in {c.name for c in db.get_columns("invoice")}
+    Invoice.update(pending_request={"attempt": "a"}).execute()
+    assert Invoice.get().pending_request == {"attempt": "a"} and Invoice.select().count() == 1
+    assert create_schema() == 0

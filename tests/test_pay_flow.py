@@ -201,8 +201,12 @@ def test_retry_after_gateway_failure_charges_once(pay_app, stripe_sdk, sandbox):
     sandbox.configure(fail_mode="503")
     down = pay_api(client, seeded, stripeConfirmationToken=token, attemptKey="attempt-retry1")
     assert down.status_code == 503 and down.json["code"] == "gateway_unavailable"
-    assert reload(seeded["invoice"]).pending_intent_id is None
+    # Stripe may have charged: the attempt stays pending; another attempt must wait
+    assert reload(seeded["invoice"]).pending_intent_id == "attempt:attempt-retry1"
     sandbox.configure(fail_mode=None)
+    other = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk),
+                    attemptKey="attempt-other")
+    assert other.status_code == 409 and other.json["message"] == PENDING_MESSAGE
     ok = pay_api(client, seeded, stripeConfirmationToken=token, attemptKey="attempt-retry1")
     assert ok.status_code == 200
     assert len(intents(stripe_sdk)) == 1
@@ -289,3 +293,50 @@ def test_public_invoice_read(pay_app):
     assert body["cart"]["line_items"][0]["amount_cents"] == 10000
     assert [a["uuid"] for a in body["agreements"]] == seeded["agreements"]
     assert client.get("/api/v1/invoices/nope").status_code == 404
+
+
+def test_timed_out_attempt_is_replayed_once_stale_never_charged_twice(pay_app, stripe_sdk,
+                                                                      sandbox):
+    """Stripe charged but the answer was lost; a reload later must not charge again."""
+    client = pay_app.test_client()
+    seeded = new_invoice(pay_app)
+    token = ctoken(stripe_sdk)
+    sandbox.configure(fail_mode="503")
+    lost = pay_api(client, seeded, stripeConfirmationToken=token, attemptKey="attempt-lost01")
+    assert lost.status_code == 503
+    sandbox.configure(fail_mode=None)
+    # Meanwhile Stripe did charge with that very call (as if only the answer was lost).
+    with db.connection_context():
+        call = Invoice.get_by_id(seeded["invoice"].id).pending_request
+    stripe_sdk.v1.payment_intents.create(params=call["params"], options=call["options"])
+    # The customer reloads within two minutes: told to wait, not charged
+    early = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk),
+                    attemptKey="attempt-reload1")
+    assert early.status_code == 409 and early.json["message"] == PENDING_MESSAGE
+    # ...and after the attempt went stale: the lost call is replayed (same idempotency key),
+    # its payment recorded, and the invoice is paid once.
+    _set(Invoice, seeded["invoice"].id, pending_since=utcnow() - timedelta(minutes=3))
+    late = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk),
+                   attemptKey="attempt-reload2")
+    assert late.status_code == 409 and late.json["code"] == "paid"
+    assert [i.status for i in intents(stripe_sdk)] == ["succeeded"]
+    with db.connection_context():
+        assert CustomerPayment.select().count() == 1
+        invoice = Invoice.get_by_id(seeded["invoice"].id)
+        assert invoice.pending_intent_id is None and invoice.pending_request is None
+
+
+def test_abandoned_three_d_secure_is_canceled_after_fifteen_minutes(pay_app, stripe_sdk):
+    client = pay_app.test_client()
+    seeded = new_invoice(pay_app)
+    first = pay_api(client, seeded,
+                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
+    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    _set(Invoice, seeded["invoice"].id, pending_since=utcnow() - timedelta(minutes=10))
+    assert pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk)).status_code == 409
+    _set(Invoice, seeded["invoice"].id, pending_since=utcnow() - timedelta(minutes=16))
+    ok = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk))
+    assert ok.status_code == 200
+    assert stripe_sdk.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    with db.connection_context():
+        assert CustomerPayment.select().count() == 1
