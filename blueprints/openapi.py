@@ -28,6 +28,7 @@ def obj(required: list[str] | None = None, **props: Any) -> dict[str, Any]:
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 CENTS = {"type": "integer", "minimum": 0, "description": "Integer minor units (cents)."}
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
+OPT_STR = {"type": ["string", "null"]}
 UUID_PARAM = {"name": "uuid", "in": "path", "required": True, "schema": {"type": "string"}}
 ERRORS = {str(code): {"$ref": "#/components/responses/Error"} for code in (400, 401, 404,
                                                                            409, 422)}
@@ -139,9 +140,9 @@ SCHEMAS: dict[str, Any] = {
     "Booking": obj(
         ["uuid", "status"], uuid=STR, external_ref={"type": ["string", "null"]},
         status={"enum": ["draft", "pending", "confirmed", "canceled"]},
-        confirmation_code=STR, customer=obj(uuid=STR, name=STR, email=STR, phone=STR),
-        activity=STR, date={"type": "string", "format": "date"}, start_time=STR,
-        end_time=STR, end_date=STR, participants=INT, cart=CART, total_cents=CENTS,
+        confirmation_code=STR, customer=obj(uuid=STR, name=STR, email=OPT_STR, phone=OPT_STR),
+        activity=STR, date={"type": "string", "format": "date"}, start_time=OPT_STR,
+        end_time=OPT_STR, end_date=OPT_STR, participants=INT, cart=CART, total_cents=CENTS,
         balance_cents=CENTS, paid_cents=CENTS, currency=STR,
         agreements={"type": "array", "items": obj(uuid=STR, title=STR, version=INT)},
         slot={"type": ["object", "null"]}, expires_at=DATETIME, canceled_at=DATETIME,
@@ -168,7 +169,8 @@ SCHEMAS: dict[str, Any] = {
         uuid=STR, name=STR, currency=STR, locale=STR, timezone=STR,
         allowed_embed_origins={"type": "array", "items": STR},
         webhook_url={"type": ["string", "null"]}, webhook_secret={"type": ["string", "null"]},
-        calendar_sync=BOOL, branding=obj(brand_color=STR, logo_url=STR, support_email=STR),
+        calendar_sync=BOOL, branding=obj(brand_color=OPT_STR, logo_url=OPT_STR,
+                                         support_email=OPT_STR),
     ),
     "Refund": obj(stripe_refund_id=STR, amount_cents=CENTS, created_at=DATETIME,
                   payment=obj(uuid=STR, amount_cents=CENTS, tip_cents=CENTS,

@@ -262,10 +262,6 @@ def test_api_never_answers_5xx_nor_undocumented_statuses(api_app) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "blueprints/openapi.py: nullable fields are documented as plain strings: "
-    "Booking.end_date (GET /api/v1/bookings) and Merchant.branding.brand_color, logo_url, "
-    "support_email (GET/PATCH /api/v1/merchant) are null in real responses"))
 def test_api_responses_match_the_openapi_document(api_app) -> None:
     failures = run_schemathesis(api_app, [response_schema_conformance])
     assert not failures, "\n\n".join(failures)
