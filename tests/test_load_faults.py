@@ -373,10 +373,6 @@ def test_stripe_slower_than_timeout_then_retry_charges_once(load: Cluster) -> No
     assert_nothing_lost(sdk, [target["uuid"]])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG services/payments.py _create_intent: a Stripe timeout (APIConnectionError) clears "
-    "the pending marker although Stripe may still charge; a reload (new attempt key) then "
-    "creates a second PaymentIntent and finalise() records both: the invoice is charged twice"))
 def test_stripe_timeout_then_reload_does_not_charge_twice(load: Cluster) -> None:
     target, sdk = seed.target(3), load.sdk()
     token = ctoken(sdk)
