@@ -58,10 +58,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import console, health, merchant_api, openapi, pay, public_api, webhooks
+    from blueprints import (
+        branding,
+        console,
+        health,
+        merchant_api,
+        openapi,
+        pay,
+        public_api,
+        webhooks,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pay.bp)
+    app.register_blueprint(branding.bp)
     app.register_blueprint(public_api.bp)
     app.register_blueprint(merchant_api.bp)
     app.register_blueprint(openapi.bp)

@@ -27,6 +27,7 @@ from models import (
     utcnow,
 )
 from services import tokens
+from services.branding import accent_color, logo_origin
 from services.errors import ServiceError
 from services.invoices import invoice_for_token
 from services.money import format_money
@@ -65,6 +66,8 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
                 status: int = 200) -> ResponseReturnValue:
     booking, merchant = invoice.booking, invoice.merchant
     g.frame_ancestors = merchant.allowed_embed_origins or []
+    logo_host = logo_origin(merchant.logo_url)
+    g.image_origins = [logo_host] if logo_host else []
     reason = unpayable_reason(invoice, booking)
     if reason and reason[0] in GONE_STATES:
         return render_template("errors/error.html", status=404, message=reason[1]), 404
@@ -79,6 +82,9 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
         "message": reason[1] if reason else None, "error": error,
         "summary": booking_summary(invoice, booking, merchant, paid),
         "embed_origins": g.frame_ancestors,
+        "brand_css": accent_color(merchant.brand_color) and url_for(
+            "branding.stylesheet", merchant_uuid=merchant.uuid, v=merchant.brand_color[1:]),
+        "logo_url": merchant.logo_url if logo_host else None,
     }
     if state == "open":
         context["agreements"] = [

@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
             g.get("frame_ancestors") or [],
             secure=request.is_secure,
             no_store=request.path.startswith(NO_STORE_PREFIXES) or response.is_json,
+            images=g.get("image_origins") or (),  # a merchant's logo host, on its pay page
         )
         for name, value in headers.items():
             response.headers.setdefault(name, value)

@@ -37,14 +37,15 @@ def stripe_sources(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 def content_security_policy(config: Mapping[str, Any], nonce: str,
-                            frame_ancestors: Iterable[str] = ()) -> str:
+                            frame_ancestors: Iterable[str] = (),
+                            images: Iterable[str] = ()) -> str:
     stripe = stripe_sources(config)
     ancestors = " ".join(frame_ancestors) or "'none'"
     directives = [
         "default-src 'none'",
         f"script-src 'self' 'nonce-{nonce}' " + " ".join(stripe["script"]),
         "style-src 'self'",
-        "img-src 'self' data:",
+        " ".join(["img-src 'self' data:", *images]),
         "font-src 'self'",
         "connect-src 'self' " + " ".join(stripe["connect"]),
         "frame-src " + " ".join(stripe["frame"]),
@@ -57,9 +58,10 @@ def content_security_policy(config: Mapping[str, Any], nonce: str,
 
 
 def security_headers(config: Mapping[str, Any], nonce: str, frame_ancestors: list[str],
-                     secure: bool, no_store: bool) -> dict[str, str]:
+                     secure: bool, no_store: bool, images: Iterable[str] = ()) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": content_security_policy(config, nonce, frame_ancestors),
+        "Content-Security-Policy": content_security_policy(config, nonce, frame_ancestors,
+                                                           images),
         # Same-origin only: a pay link's path never leaves in a Referer header.
         "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
