@@ -13,17 +13,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from peewee import fn
 
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import (
     Agreement,
-    Booking,
     BookingAgreement,
-    Customer,
     CustomerPayment,
     Invoice,
-    Merchant,
     utcnow,
 )
 from services import tokens
@@ -38,7 +34,7 @@ from services.payments import (
     pay,
     unpayable_reason,
 )
-from services.summary import booking_summary
+from services.summary import booking_summary, invoice_page_query
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
 
@@ -46,13 +42,8 @@ GONE_STATES = ("deleted", "expired")
 
 
 def get_invoice_or_404(token: str) -> Invoice:
-    """The invoice with its booking, merchant and customer in one query; 404 otherwise."""
-    query = (
-        Invoice.select(Invoice, Booking, Merchant, Customer)
-        .join(Booking).join(Customer)
-        .switch(Invoice).join(Merchant)
-    )
-    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], query)
+    """The invoice and all a page shows of it in one query (services.summary); 404 otherwise."""
+    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], invoice_page_query())
     if invoice is None:
         abort(404)
     return invoice
@@ -68,14 +59,10 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
     g.frame_ancestors = merchant.allowed_embed_origins or []
     logo_host = logo_origin(merchant.logo_url)
     g.image_origins = [logo_host] if logo_host else []
-    reason = unpayable_reason(invoice, booking)
+    reason = unpayable_reason(invoice, booking, invoice.held_seats)
     if reason and reason[0] in GONE_STATES:
         return render_template("errors/error.html", status=404, message=reason[1]), 404
-    paid = (
-        CustomerPayment.select(fn.COALESCE(fn.SUM(CustomerPayment.amount_cents), 0))
-        .where(CustomerPayment.booking == booking.id)
-        .scalar()
-    )
+    paid = invoice.paid_cents
     state = reason[0] if reason else "open"
     context = {
         "token": token, "invoice": invoice, "state": state,
@@ -144,7 +131,7 @@ def confirm(token: str) -> ResponseReturnValue:
 def status(token: str) -> ResponseReturnValue:
     """Where a framed page waits while the bank's page is open in another tab."""
     invoice = get_invoice_or_404(token)
-    reason = unpayable_reason(invoice, invoice.booking)
+    reason = unpayable_reason(invoice, invoice.booking, invoice.held_seats)
     body: dict[str, object] = {"success": True, "state": reason[0] if reason else "open",
                                "pending": invoice.pending_intent_id is not None,
                                "failedAttempts": invoice.failed_attempts}

@@ -10,16 +10,16 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
-from models import Agreement, Booking, BookingAgreement, Invoice, Merchant
+from models import Agreement, BookingAgreement, Invoice
 from services.payments import PayRequest, amount_due_now, pay, unpayable_reason
+from services.summary import invoice_page_query
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
 
 def get_live_invoice_or_404(uuid: str) -> Invoice:
     invoice = (
-        Invoice.select(Invoice, Booking, Merchant).join(Booking)
-        .switch(Invoice).join(Merchant)
+        invoice_page_query()
         .where(Invoice.uuid == uuid, Invoice.deleted_at.is_null())
         .first()
     )
@@ -42,7 +42,7 @@ def read_invoice(uuid: str) -> ResponseReturnValue:
         return invoice_detail(uuid)
     invoice = get_live_invoice_or_404(uuid)
     booking = invoice.booking
-    reason = unpayable_reason(invoice, booking)
+    reason = unpayable_reason(invoice, booking, invoice.held_seats)
     if reason and reason[0] in ("deleted", "expired"):
         abort(404)
     agreements = (

@@ -21,7 +21,7 @@ from models import (
 )
 from services import fields
 from services.agreements import resolve_agreements
-from services.bookings import create_booking, held_participants, touch
+from services.bookings import create_booking, held_seats, touch
 from services.cart import cart_total, normalize_cart
 from services.errors import Conflict, NotFound, ServiceError
 
@@ -85,7 +85,7 @@ def _check_capacity(booking: Booking) -> None:
                            f"({slot.capacity}).")
     # Drafts are checked again when paid; held bookings must fit now.
     if booking.status in ("pending", "confirmed"):
-        left = slot.capacity - held_participants(slot, excluding=booking)
+        left = slot.capacity - held_seats(slot.id, booking.id).scalar()
         if booking.participants > left:
             raise Conflict(f"The slot has only {max(left, 0)} place(s) left.")
 
@@ -232,7 +232,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "slot": None if slot is None else {
             "uuid": slot.uuid, "starts_at": fields.isoformat(slot.starts_at),
             "ends_at": fields.isoformat(slot.ends_at), "capacity": slot.capacity,
-            "available": slot.capacity - held_participants(slot),
+            "available": slot.capacity - held_seats(slot.id, None).scalar(),
         },
         "expires_at": fields.isoformat(booking.expires_at),
         "canceled_at": fields.isoformat(booking.canceled_at),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from peewee import fn
+
 from models import Agreement, Booking, BookingAgreement, Customer, Merchant, Slot, utcnow
 from services.cart import cart_total, normalize_cart
 from services.codes import random_code
@@ -42,20 +44,27 @@ def create_booking(
     return booking
 
 
-def held_participants(slot: Slot, excluding: Booking | None = None) -> int:
-    """Seats other live bookings hold on a slot (canceled ones release theirs)."""
-    query = Booking.select().where(Booking.slot == slot, Booking.status != "canceled")
-    if excluding is not None:
-        query = query.where(Booking.id != excluding.id)
-    return sum(b.participants for b in query)
+def held_seats(slot_id: Any, booking_id: Any) -> Any:
+    """Seats other live bookings hold on a slot (canceled ones release theirs), as a query.
+
+    Usable as a scalar subquery with column references, or run with plain ids.
+    """
+    other = Booking.alias()
+    query = other.select(fn.COALESCE(fn.SUM(other.participants), 0)).where(
+        other.slot == slot_id, other.status != "canceled")
+    return query if booking_id is None else query.where(other.id != booking_id)
 
 
-def slot_available(booking: Booking) -> bool:
-    """A draft booking may only be paid while its slot still has room for it."""
+def slot_available(booking: Booking, held: int | None = None) -> bool:
+    """A draft booking may only be paid while its slot still has room for it.
+
+    ``held`` is the seats other bookings hold, when the caller already selected it.
+    """
     if booking.slot_id is None or booking.status != "draft":
         return True
-    slot = booking.slot
-    return held_participants(slot, excluding=booking) + booking.participants <= slot.capacity
+    if held is None:
+        held = held_seats(booking.slot_id, booking.id).scalar()
+    return held + booking.participants <= booking.slot.capacity
 
 
 def touch(booking: Booking) -> None:

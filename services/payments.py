@@ -132,10 +132,12 @@ class GatewayUnavailable(ServiceError):
 
 # ---- rules -------------------------------------------------------------------------------
 
-def unpayable_reason(invoice: Invoice, booking: Booking) -> tuple[str, str] | None:
+def unpayable_reason(invoice: Invoice, booking: Booking,
+                     held_seats: int | None = None) -> tuple[str, str] | None:
     """Why this invoice cannot take a payment now, as (state, sentence), or None.
 
     One place for the rules, used by the page (to pick what to show) and by ``pay``.
+    ``held_seats``: the seats others hold on the booking's slot, when already selected.
     """
     if invoice.deleted_at is not None:
         return "deleted", "This payment link has been deleted."
@@ -149,7 +151,7 @@ def unpayable_reason(invoice: Invoice, booking: Booking) -> tuple[str, str] | No
         return "canceled", "This booking has been canceled, so there is nothing to pay."
     if booking.balance_cents <= 0 or invoice.due_cents <= 0:
         return "no_balance", "There is no balance due on this booking."
-    if not slot_available(booking):
+    if not slot_available(booking, held_seats):
         return "slot_unavailable", "Sorry, this time slot is no longer available."
     return None
 

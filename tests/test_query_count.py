@@ -1,0 +1,37 @@
+"""A pay page render and a public API read cost at most 3 SQL statements, whatever the data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bench.querycount import count_queries
+from models import Invoice, Slot, db
+from tests import factories
+from tests.pay_helpers import new_invoice
+
+
+def _count(client, path: str) -> int:
+    client.get(path)  # the first view records viewed_at once
+    with count_queries() as log:
+        assert client.get(path).status_code == 200
+    return log.count
+
+
+@pytest.mark.parametrize("lines", [3, 300])
+def test_queries_per_render_and_read(any_app, lines):
+    client = any_app.test_client()
+    with db.connection_context():
+        merchant, _ = factories.merchant()
+        slot = Slot.create(merchant=merchant, capacity=20, starts_at=datetime(2030, 6, 1, 9),
+                           ends_at=datetime(2030, 6, 1, 11))
+        factories.booking(merchant, slot=slot, participants=4, status="confirmed")
+    cart = {"line_items": [{"name": f"Item {i}", "unit_cents": 100} for i in range(lines)]}
+    seeded = new_invoice(any_app, booking_fields={"m": merchant, "slot": slot, "cart": cart,
+                                                  "participants": 2})
+    assert _count(client, f"/pay/{seeded['token']}") <= 3
+    assert _count(client, f"/api/v1/invoices/{seeded['uuid']}") <= 3
+    with db.connection_context():
+        Invoice.update(status="paid").execute()
+    assert _count(client, f"/pay/{seeded['token']}") <= 3
