@@ -342,12 +342,19 @@ def test_stripe_process_stopped_then_back(load: Cluster) -> None:
     load.sandbox.stop()
     try:
         assert_clear_503(pay_api(load.a.url, target, "ctoken_unreachable", attempt))
-        assert invoice_row(target["uuid"]).pending_intent_id is None  # nothing left pending
+        # For all the app knows Stripe may have charged: the attempt stays pending.
+        assert invoice_row(target["uuid"]).pending_intent_id == "attempt:" + attempt
     finally:
         load.sandbox = servers.SandboxProcess(load.logs / "sandbox.log", port=port)
         load.reset_sandbox()
     sdk = load.sdk()
-    retry = pay_api(load.a.url, target, ctoken(sdk), attempt)
+    # The page retries the very same call: Stripe never saw it, so it is refused outright
+    # and the attempt is cleared...
+    again = pay_api(load.a.url, target, "ctoken_unreachable", attempt)
+    assert again.status_code == 422, again.text[:300]
+    assert invoice_row(target["uuid"]).pending_intent_id is None
+    # ...and the customer, asked to re-enter the card, pays once.
+    retry = pay_api(load.a.url, target, ctoken(sdk), attempt_key())
     assert retry.status_code == 200, retry.text[:300]
     assert_nothing_lost(sdk, [target["uuid"]])
 
