@@ -23,10 +23,16 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from app import create_app  # imported up front: one consistent set of modules per run
 from bench import seed, servers, wrk
 from bench.querycount import count_queries
 
 RESULTS = Path(__file__).with_name("results")
+STARTED = time.monotonic()
+
+
+def progress(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:5.0f} s] {message}", flush=True)
 GUNICORN = {"workers": 4, "threads": 4}
 APP_EXTRA = {"RATELIMIT_ENABLED": "0"}  # one client IP hammering one link is not a customer
 
@@ -77,6 +83,7 @@ def fmt_wrk(result: wrk.WrkResult, baseline: float) -> str:
 def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opts: Any,
                 tmp: Path, sandbox: servers.SandboxProcess, baseline: float) -> dict[str, Any]:
     """Pay page and API read: 100 vs N invoices, 3 vs 300 cart lines; interleaved runs."""
+    progress(f"{engine}: seeding 100 and {opts.large:,} invoices")
     seed.reset(small_url)
     small = {"t3": seed.target(3), "t300": seed.target(300)}
     seed.bulk_invoices(100 - seed.invoice_count())
@@ -84,6 +91,7 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
     large = {"t3": seed.target(3)}
     seed.bulk_invoices(opts.large - seed.invoice_count())
     counts = {"small": 100, "large": seed.invoice_count()}
+    progress(f"{engine}: seeded; {opts.rounds} round(s) of wrk")
     apps = {
         "small": servers.Gunicorn("wsgi:app", servers.app_env(small_url, sandbox.url, **APP_EXTRA),
                                   tmp / f"app-{engine}-small.log", **GUNICORN),
@@ -91,6 +99,12 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
                                   tmp / f"app-{engine}-large.log", **GUNICORN),
     }
     targets = {"small": small, "large": large}
+    pooled = small_url.replace("postgresql://", "postgresql+pool://", 1)
+    if pooled != small_url:  # the same database through peewee's connection pool
+        apps["pooled"] = servers.Gunicorn(
+            "wsgi:app", servers.app_env(pooled, sandbox.url, **APP_EXTRA),
+            tmp / f"app-{engine}-pooled.log", **GUNICORN)
+        targets["pooled"] = small
     try:
         def url(size: str, kind: str, t: str = "t3") -> str:
             target = targets[size][t]
@@ -102,9 +116,11 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
             for kind in ("page", "api"):
                 requests.get(url(size, kind), timeout=10).raise_for_status()  # warm + viewed_at
         results: dict[tuple[str, str, str], list[wrk.WrkResult]] = {}
-        rounds = 1 if opts.quick else 2
+        rounds = opts.rounds
         plan = [(s, k, "t3") for s in ("small", "large") for k in ("page", "api")]
         plan += [("small", k, "t300") for k in ("page", "api")]
+        if "pooled" in apps:
+            plan += [("pooled", k, "t3") for k in ("page", "api")]
         for _ in range(rounds):
             for size, kind, t in plan:
                 results.setdefault((size, kind, t), []).append(
@@ -134,14 +150,18 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
         ratio = r.rps / best(("small", kind, "t3")).rps
         report.add(engine, f"{names[kind]}, {counts['small']} invoices, 300 lines",
                    fmt_wrk(r, baseline) + f"; {ratio:.2f} of the 3-line rate", "", None)
+    for kind in ("page", "api"):
+        if ("pooled", kind, "t3") in results:
+            r = best(("pooled", kind, "t3"))
+            ratio = r.rps / best(("small", kind, "t3")).rps
+            report.add(engine, f"{names[kind]}, 100 invoices, DATABASE_URL postgresql+pool://",
+                       fmt_wrk(r, baseline) + f"; {ratio:.2f} × without the pool", "", None)
     return small
 
 
 # ---- in-process: queries and cart-line linearity ----------------------------------------------
 
 def in_process_rows(report: Report, database_url: str) -> None:
-    from app import create_app
-
     seed.reset(database_url)
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": seed.SECRET_KEY,
                       "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
@@ -333,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="short runs, 20,000 filler invoices: a smoke test of the bench")
-    parser.add_argument("--duration", type=float, help="seconds per wrk run (8; quick 3)")
+    parser.add_argument("--duration", type=float, help="seconds per wrk run (6; quick 3)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds, best kept (3; quick 1)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--large", type=int, help="invoices in the large table (100,000)")
@@ -342,14 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
     opts = parser.parse_args(argv)
-    opts.duration = opts.duration or (3 if opts.quick else 8)
+    opts.duration = opts.duration or (3 if opts.quick else 6)
+    opts.rounds = opts.rounds or (1 if opts.quick else 3)
     opts.large = opts.large or (20_000 if opts.quick else 100_000)
     opts.payments = opts.payments or (40 if opts.quick else 200)
     if opts.quick:
         opts.memory_requests = min(opts.memory_requests, 2_000)
 
     wrk.ensure_wrk()
-    started = time.monotonic()
+    started = STARTED
     tmp = Path(tempfile.mkdtemp(prefix="paylink-bench-"))
     report = Report()
     pg_problem = None if not opts.no_postgres else "--no-postgres"
@@ -382,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
                                               sandbox, base_rps)
         measure_baseline()
         base_rps = statistics.mean(b.rps for b in baselines)
+        progress("query counts and cart lines, in-process")
         in_process_rows(report, f"sqlite:///{tmp / 'inprocess.db'}")
         pay_db = engines[-1][1]
         main_db = engines[-1][1]
@@ -393,7 +416,9 @@ def main(argv: list[str] | None = None) -> int:
             weight_rows(report, page_app.url, target, sandbox.url + "/v3/")
         finally:
             page_app.stop()
+        progress(f"memory: {opts.memory_requests:,} requests to one worker")
         memory_rows(report, main_db, target, opts, tmp, sandbox)
+        progress(f"payments: {opts.payments} each way")
         payment_rows(report, pay_db, opts, tmp, sandbox)
     finally:
         baseline_app.stop()
@@ -408,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
               f"`python -m bench{' --quick' if opts.quick else ''}` in "
               f"{time.monotonic() - started:.0f} s: wrk -t{opts.threads} -c{opts.connections} "
-              f"-d{opts.duration:g}s, best of {1 if opts.quick else 2} interleaved rounds; "
+              f"-d{opts.duration:g}s, best of {opts.rounds} interleaved round(s); "
               f"gunicorn --workers {GUNICORN['workers']} --threads {GUNICORN['threads']} for the "
               f"app and the baseline; ratios (×) are against the baseline's mean "
               f"{base_rps:,.0f} req/s. {len(misses)} goal(s) missed.")

@@ -7,13 +7,16 @@ confirm-on-pay) with 3 or N cart lines; filler invoices are bulk-inserted with p
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 import uuid as uuidlib
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from models import (
-    MODELS,
     Agreement,
     Booking,
     Customer,
@@ -21,7 +24,6 @@ from models import (
     Merchant,
     Slot,
     bind_database,
-    create_schema,
     db,
     is_postgres,
     utcnow,
@@ -30,15 +32,33 @@ from services.bookings import create_booking
 from services.invoices import create_invoice, pay_token
 from services.merchants import create_merchant
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key"
 CHUNK = 500
 
 
 def reset(database_url: str) -> None:
+    """An empty database with the schema `flask --app app init-db` creates, as in production.
+
+    The schema comes from a fresh process, so it matches what gunicorn will import even when
+    models.py changed since this process started.
+    """
     bind_database(database_url)
-    with db.connection_context():
-        db.drop_tables(MODELS, safe=True, **({"cascade": True} if is_postgres() else {}))
-        create_schema()
+    if database_url.startswith("sqlite"):
+        db.close()
+        path = Path(database_url.split("sqlite:///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    else:
+        with db.connection_context():
+            db.execute_sql("DROP SCHEMA public CASCADE")
+            db.execute_sql("CREATE SCHEMA public")
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "app", "init-db"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError("flask init-db failed: " + done.stderr[-2000:])
 
 
 def cart_with(lines: int) -> dict[str, Any]:
