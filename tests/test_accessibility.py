@@ -9,12 +9,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from models import Booking, Invoice, db, utcnow
+from tests.browser_helpers import CARD_FRAME, accept_agreements, type_card
 from tests.conftest import LiveServer
 from tests.pay_helpers import new_invoice
 
 pytestmark = pytest.mark.browser
 
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
 AXE = Axe()
 
 
@@ -60,13 +60,8 @@ def test_axe_clean_on_404_and_after_a_decline(page: Page, live, pay_app):
     assert serious(page) == []
     seeded = new_invoice(pay_app)
     page.goto(f"{live.url}/pay/{seeded['token']}")
-    for uuid in seeded["agreements"]:
-        page.get_by_test_id(f"agreement-{uuid}").check()
-    card = page.frame_locator(CARD_FRAME)
-    card.locator('input[name="number"]').fill("4000000000000002")
-    card.locator('input[name="expiry"]').fill("12 / 34")
-    card.locator('input[name="cvc"]').fill("123")
-    card.locator('input[name="postalCode"]').fill("94107")
+    accept_agreements(page, seeded["agreements"])
+    type_card(page, "4000000000000002")
     page.get_by_test_id("pay-button").click()
     expect(page.get_by_test_id("error-message")).to_be_visible()
     assert serious(page) == []
@@ -98,6 +93,8 @@ def test_pay_with_the_keyboard_alone(page: Page, live, pay_app):
             page.keyboard.press("Space")
         elif name in typed:
             page.keyboard.type(typed.pop(name))
+            if not typed:  # the card is complete: the button becomes the next Tab stop
+                expect(page.get_by_test_id("pay-button")).to_be_enabled()
         elif name == "pay-button":
             break
     agreements = [f"agreement-{u}" for u in seeded["agreements"]]

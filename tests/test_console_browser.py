@@ -14,22 +14,23 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 
 from models import Invoice, db
+from tests.browser_helpers import (
+    accept_agreements,
+    assert_clean_console,
+    type_card,
+    watch_console,
+)
 from tests.conftest import LiveServer, free_port, make_test_app, sandbox_config
 from tests.console_helpers import PASSWORD, Inbox, seed_merchant
 
 pytestmark = pytest.mark.browser
 
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
-
-
 @pytest.fixture(autouse=True)
 def no_console_errors(page: Page):
     """No CSP violation or script error on any page the workflow visits."""
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch_console(page)
     yield
-    assert not [p for p in problems if "Failed to load resource" not in p], problems
+    assert_clean_console(problems)
 
 
 @pytest.fixture
@@ -126,13 +127,8 @@ def test_send_a_deposit_pay_it_then_resend_and_close(page: Page, live, smtp, str
         from models import Agreement, BookingAgreement
         agreements = [a.uuid for a in Agreement.select().join(BookingAgreement)
                       .where(BookingAgreement.booking == booking.id)]
-    for uuid in agreements:
-        page.get_by_test_id(f"agreement-{uuid}").check()
-    card = page.frame_locator(CARD_FRAME)
-    card.locator('input[name="number"]').fill("4242 4242 4242 4242")
-    card.locator('input[name="expiry"]').fill("12 / 34")
-    card.locator('input[name="cvc"]').fill("123")
-    card.locator('input[name="postalCode"]').fill("94107")
+    accept_agreements(page, agreements)
+    type_card(page, "4242 4242 4242 4242")
     page.get_by_test_id("pay-button").click()
     expect(page.get_by_test_id("payment-confirmation")).to_be_visible()
     expect(page.get_by_test_id("confirmation-code")).to_have_text(booking.confirmation_code)

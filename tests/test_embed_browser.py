@@ -7,13 +7,12 @@ from flask import Flask, request
 from playwright.sync_api import expect
 
 from models import Merchant, db
+from tests.browser_helpers import THREE_DS_FRAME, accept_agreements, type_card
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, LiveServer
 from tests.pay_helpers import new_invoice, reload
 
 pytestmark = pytest.mark.browser
 
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
-THREE_DS_FRAME = 'iframe[title="3D Secure authentication"]'
 HOST_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Kayak shop</title>
 </head><body><h1>Book your tour</h1><ol id="events"></ol>
 <script>
@@ -73,13 +72,8 @@ def _embed(pay_app, embedding, page, host: str) -> dict:
 
 
 def _fill(frame, seeded, number: str) -> None:
-    for uuid in seeded["agreements"]:
-        frame.get_by_test_id(f"agreement-{uuid}").check()
-    card = frame.frame_locator(CARD_FRAME)
-    card.locator('input[name="number"]').fill(number)
-    card.locator('input[name="expiry"]').fill("12 / 34")
-    card.locator('input[name="cvc"]').fill("123")
-    card.locator('input[name="postalCode"]').fill("94107")
+    accept_agreements(frame, seeded["agreements"])
+    type_card(frame, number)
     frame.get_by_test_id("pay-button").click()
 
 

@@ -7,10 +7,9 @@ from playwright.sync_api import Page, expect
 
 from models import Booking, CustomerPayment, db
 from services.invoices import stax_status
+from tests.browser_helpers import accept_agreements, type_card
 from tests.conftest import LiveServer
 from tests.pay_helpers import ctoken, intents, new_invoice, pay_api, reload
-
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
 
 
 def test_partial_then_rest(pay_app, stripe_sdk):
@@ -70,13 +69,8 @@ def test_deposit_and_tip_in_the_browser(page: Page, pay_app, stripe_sdk):
     seeded = new_invoice(pay_app, allow_partial=True, min_partial_cents=2000, allow_tip=True)
     with LiveServer(pay_app) as live:
         page.goto(f"{live.url}/pay/{seeded['token']}")
-        for uuid in seeded["agreements"]:
-            page.get_by_test_id(f"agreement-{uuid}").check()
-        card = page.frame_locator(CARD_FRAME)
-        card.locator('input[name="number"]').fill("4242424242424242")
-        card.locator('input[name="expiry"]').fill("12 / 34")
-        card.locator('input[name="cvc"]').fill("123")
-        card.locator('input[name="postalCode"]').fill("94107")
+        accept_agreements(page, seeded["agreements"])
+        type_card(page, "4242424242424242")
         amount = page.get_by_test_id("amount-input")
         amount.fill("10")
         expect(page.get_by_test_id("error-message")).to_contain_text("between $20.00 and $100.00")

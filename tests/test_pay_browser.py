@@ -6,25 +6,25 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from models import CustomerPayment, db
+from tests.browser_helpers import (
+    CARD_FRAME,
+    THREE_DS_FRAME,
+    accept_agreements,
+    assert_clean_console,
+    type_card,
+    watch_console,
+)
 from tests.conftest import LiveServer
 from tests.pay_helpers import intents, new_invoice, reload
 
 pytestmark = pytest.mark.browser
 
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
-THREE_DS_FRAME = 'iframe[title="3D Secure authentication"]'
-
-
 @pytest.fixture(autouse=True)
 def no_console_errors(page: Page):
     """Every state of the page loads with no CSP violation and no script error."""
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch_console(page)
     yield
-    csp = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
-    assert not csp, csp
-    assert not [p for p in problems if "Failed to load resource" not in p], problems
+    assert_clean_console(problems)
 
 
 @pytest.fixture
@@ -40,16 +40,7 @@ def open_invoice(page: Page, live, pay_app, **fields) -> dict:
 
 
 def accept_all(page: Page, seeded: dict) -> None:
-    for uuid in seeded["agreements"]:
-        page.get_by_test_id(f"agreement-{uuid}").check()
-
-
-def type_card(page: Page, number: str) -> None:
-    card = page.frame_locator(CARD_FRAME)
-    card.locator('input[name="number"]').fill(number)
-    card.locator('input[name="expiry"]').fill("12 / 34")
-    card.locator('input[name="cvc"]').fill("123")
-    card.locator('input[name="postalCode"]').fill("94107")
+    accept_agreements(page, seeded["agreements"])
 
 
 def expect_paid(page: Page, seeded: dict) -> None:
