@@ -29,7 +29,7 @@ def _demo_merchant() -> tuple[Merchant, str | None]:
         return merchant, None
     merchant, api_key = create_merchant(
         DEMO_MERCHANT, currency="usd", locale="en_US", brand_color="#0b5cab",
-        support_email="hello@bluelagoon.example",
+        support_email="hello@bluelagoon.example", calendar_sync=True,
     )
     Agreement.create(merchant=merchant, title="Liability waiver", body=WAIVER)
     Agreement.create(merchant=merchant, title="Cancellation policy", body=CANCELLATION)
