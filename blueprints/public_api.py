@@ -12,17 +12,13 @@ from flask.typing import ResponseReturnValue
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, BookingAgreement, Invoice
 from services.payments import PayRequest, amount_due_now, pay, unpayable_reason
-from services.summary import invoice_page_query
+from services.summary import PAGE_BY_UUID
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
 
 def get_live_invoice_or_404(uuid: str) -> Invoice:
-    invoice = (
-        invoice_page_query()
-        .where(Invoice.uuid == uuid, Invoice.deleted_at.is_null())
-        .first()
-    )
+    invoice = PAGE_BY_UUID.first(uuid)
     if invoice is None:
         abort(404)
     return invoice

@@ -7,7 +7,15 @@ from typing import Any
 from babel.dates import format_date, format_time
 from peewee import JOIN, fn
 
-from models import Booking, Customer, CustomerPayment, Invoice, Merchant, Slot
+from models import (
+    Booking,
+    CompiledSelect,
+    Customer,
+    CustomerPayment,
+    Invoice,
+    Merchant,
+    Slot,
+)
 from services.bookings import held_seats
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
@@ -78,3 +86,10 @@ def invoice_page_query() -> Any:
         .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
         .switch(Invoice).join(Merchant)
     )
+
+
+# The pay page's and the public API's lookups, compiled once (see models.CompiledSelect).
+PAGE_BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
+    Invoice.token == nonce, Invoice.deleted_at.is_null()))
+PAGE_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
+    Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
