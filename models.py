@@ -386,17 +386,22 @@ class CompiledSelect:
         compiled = self._compiled.get(database)
         if compiled is None:
             marks = [f"\x00param{i}\x00" for i in range(self._arity)]
-            query = self._build(*marks).limit(1)
+            query = self._build(*marks)
             sql, params = query.sql()
             compiled = (query, sql, list(params), [params.index(m) for m in marks])
             self._compiled[database] = compiled
         return compiled
 
-    def first(self, *values: Any) -> Any:
+    def rows(self, *values: Any) -> Any:
+        """The result rows, as the query itself would give them (joined models included)."""
         database = db.obj
         query, sql, params, positions = self._compile(database)
         bound = list(params)
         for position, value in zip(positions, values, strict=True):
             bound[position] = value
-        # The query's own cursor wrapper rebuilds the joined model graph, as .first() does.
-        return next(iter(query._get_cursor_wrapper(database.execute_sql(sql, bound))), None)
+        # The query's own cursor wrapper rebuilds the joined model graph, as .execute() does.
+        return iter(query._get_cursor_wrapper(database.execute_sql(sql, bound)))
+
+    def first(self, *values: Any) -> Any:
+        """The first row or None (build the query on a unique key)."""
+        return next(self.rows(*values), None)

@@ -16,8 +16,6 @@ from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import (
-    Agreement,
-    BookingAgreement,
     CustomerPayment,
     Invoice,
     utcnow,
@@ -33,7 +31,7 @@ from services.payments import (
     pay,
     unpayable_reason,
 )
-from services.summary import PAGE_BY_NONCE, booking_summary
+from services.summary import AGREEMENTS_OF_BOOKING, PAGE_BY_NONCE, booking_summary
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
 
@@ -77,11 +75,7 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
         "logo_url": merchant.logo_url if logo_host else None,
     }
     if state == "open":
-        context["agreements"] = [
-            ba.agreement for ba in BookingAgreement.select(BookingAgreement, Agreement)
-            .join(Agreement).where(BookingAgreement.booking == booking.id)
-            .order_by(BookingAgreement.id)
-        ]
+        context["agreements"] = list(AGREEMENTS_OF_BOOKING.rows(booking.id))
         context["csrf_token"] = tokens.make_csrf(current_app.config["SECRET_KEY"], invoice.token)
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
         context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]

@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
-from models import Agreement, BookingAgreement, Invoice
+from models import Invoice
 from services.payments import PayRequest, amount_due_now, pay, unpayable_reason
-from services.summary import PAGE_BY_UUID
+from services.summary import AGREEMENTS_OF_BOOKING, PAGE_BY_UUID
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
@@ -41,10 +41,7 @@ def read_invoice(uuid: str) -> ResponseReturnValue:
     reason = unpayable_reason(invoice, booking, invoice.held_seats)
     if reason and reason[0] in ("deleted", "expired"):
         abort(404)
-    agreements = (
-        Agreement.select().join(BookingAgreement)
-        .where(BookingAgreement.booking == booking.id).order_by(BookingAgreement.id)
-    )
+    agreements = AGREEMENTS_OF_BOOKING.rows(booking.id)
     return jsonify(
         success=True,
         invoice={
