@@ -26,6 +26,7 @@ from models import (
     AgreementAcceptance,
     Booking,
     BookingAgreement,
+    CompiledSelect,
     CustomerPayment,
     Invoice,
     Merchant,
@@ -214,11 +215,17 @@ def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
 
 # ---- the flow ----------------------------------------------------------------------------
 
+# Compiled once per database (for_update is added where the engine has row locks).
+_LOCK_INVOICE = CompiledSelect(lambda i: for_update(Invoice.select().where(Invoice.id == i)))
+_LOCK_BOOKING = CompiledSelect(lambda i: for_update(Booking.select().where(Booking.id == i)))
+
+
 def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking]:
     """Inside locked_transaction: the invoice and its booking, locked in that order."""
-    invoice = for_update(Invoice.select().where(Invoice.id == invoice_id)).get()
-    booking = for_update(Booking.select().where(Booking.id == invoice.booking_id)).get()
-    return invoice, booking
+    invoice = _LOCK_INVOICE.first(invoice_id)
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice, _LOCK_BOOKING.first(invoice.booking_id)
 
 
 def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> PayResult:
