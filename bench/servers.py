@@ -156,6 +156,21 @@ def recreate_pg_database(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def drop_pg_database(name: str) -> None:
+    import psycopg2
+
+    assert name != "test", "the unit tests own the `test` database"
+    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        conn.close()
+
+
 def postgres_available() -> str | None:
     """None when the PostgreSQL server answers, else why not."""
     try:

@@ -2,8 +2,8 @@
 Stripe sandbox process; nothing is lost, nothing is charged twice, the customer can finish.
 
 Slow (`-m slow`): every server is a real subprocess on a free port. PostgreSQL is a database of
-our own (`paylink_load`), never the unit tests' `test`. The PostgreSQL restart test puts the
-server back up in a `finally`, whatever happens.
+our own (`paylink_load_<pid>`, dropped afterwards), never the unit tests' `test`. The
+PostgreSQL restart test puts the server back up in a `finally`, whatever happens.
 """
 
 from __future__ import annotations
@@ -99,7 +99,10 @@ def cluster(tmp_path_factory) -> Cluster:
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     logs = tmp_path_factory.mktemp("load")
-    db_url = servers.recreate_pg_database("paylink_load")
+    # A database per run: two suites running at once on one server must not drop each
+    # other's (the PostgreSQL restart test still interrupts everyone for a second).
+    db_name = f"paylink_load_{os.getpid()}"
+    db_url = servers.recreate_pg_database(db_name)
     seed.reset(db_url)
     sandbox = servers.SandboxProcess(logs / "sandbox.log")
     env = servers.app_env(
@@ -120,6 +123,8 @@ def cluster(tmp_path_factory) -> Cluster:
         for process in [*apps, *cluster.extra, cluster.sandbox]:
             process.stop()
         bind_database("sqlite://")
+        with contextlib.suppress(Exception):
+            servers.drop_pg_database(db_name)
 
 
 @pytest.fixture
