@@ -99,12 +99,6 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
                                   tmp / f"app-{engine}-large.log", **GUNICORN),
     }
     targets = {"small": small, "large": large}
-    pooled = small_url.replace("postgresql://", "postgresql+pool://", 1)
-    if pooled != small_url:  # the same database through peewee's connection pool
-        apps["pooled"] = servers.Gunicorn(
-            "wsgi:app", servers.app_env(pooled, sandbox.url, **APP_EXTRA),
-            tmp / f"app-{engine}-pooled.log", **GUNICORN)
-        targets["pooled"] = small
     try:
         def url(size: str, kind: str, t: str = "t3") -> str:
             target = targets[size][t]
@@ -119,8 +113,6 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
         rounds = opts.rounds
         plan = [(s, k, "t3") for s in ("small", "large") for k in ("page", "api")]
         plan += [("small", k, "t300") for k in ("page", "api")]
-        if "pooled" in apps:
-            plan += [("pooled", k, "t3") for k in ("page", "api")]
         for _ in range(rounds):
             for size, kind, t in plan:
                 results.setdefault((size, kind, t), []).append(
@@ -157,12 +149,6 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
                    "invoices", f"{ms_small:.2f} vs {ms_large:.2f} ms "
                    f"({ms_small / ms_large:.2f} of the 100-invoice rate)",
                    "≥ 0.9 of 100 invoices", ms_small / ms_large >= 0.9)
-    for kind in ("page", "api"):
-        if ("pooled", kind, "t3") in results:
-            r = best(("pooled", kind, "t3"))
-            ratio = r.rps / best(("small", kind, "t3")).rps
-            report.add(engine, f"{names[kind]}, 100 invoices, DATABASE_URL postgresql+pool://",
-                       fmt_wrk(r, baseline) + f"; {ratio:.2f} × without the pool", "", None)
     return small
 
 
@@ -312,18 +298,13 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
     direct_rate, direct_ok = timed(direct, list(zip(direct_targets, tokens(n), strict=True)))
     report.add("payments", f"{n} distinct PaymentIntents, {opts.pay_concurrency} concurrent, "
                "stripe SDK → sandbox", f"{direct_rate:.1f} payments/s ({direct_ok}/{n} succeeded)")
-    runs = [(database_url, "POST /api/v1/invoices/<uuid>/pay, same concurrency", True)]
-    pooled = database_url.replace("postgresql://", "postgresql+pool://", 1)
-    if pooled != database_url:
-        runs.append((pooled, "the same, DATABASE_URL postgresql+pool://", False))
-    for url, label, has_goal in runs:
-        rate, ok, paid, payments = through_app(url, "pool" if "+pool" in url else "plain")
-        ratio = rate / direct_rate
-        complete = ok == n and paid == n + 1 and payments == n + 1
-        report.add("payments", f"{n} distinct invoices via {label}",
-                   f"{rate:.1f} payments/s ({ok}/{n} ok, {paid} paid, {payments} records); "
-                   f"×{ratio:.2f} of direct", "≥ 0.5 × direct" if has_goal else "all recorded",
-                   (ratio >= 0.5 and complete) if has_goal else complete)
+    rate, ok, paid, payments = through_app(database_url, "app")
+    ratio = rate / direct_rate
+    complete = ok == n and paid == n + 1 and payments == n + 1
+    report.add("payments", f"{n} distinct invoices via POST /api/v1/invoices/<uuid>/pay, "
+               "same concurrency", f"{rate:.1f} payments/s ({ok}/{n} ok, {paid} paid, "
+               f"{payments} records); ×{ratio:.2f} of direct", "≥ 0.5 × direct, all recorded",
+               ratio >= 0.5 and complete)
 
 
 # ---- page weight and memory -------------------------------------------------------------------
@@ -463,8 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             page_app.stop()
         progress(f"memory: {opts.memory_requests:,} requests to one worker")
-        memory_rows(report, main_db.replace("postgresql://", "postgresql+pool://", 1), target,
-                    opts, tmp, sandbox)
+        memory_rows(report, main_db, target, opts, tmp, sandbox)
         progress(f"payments: {opts.payments} each way")
         payment_rows(report, pay_db, opts, tmp, sandbox)
     finally:
