@@ -1,7 +1,8 @@
 """The sandbox's objects carry the keys of Stripe's own example objects, with the same JSON types.
 
-`/work/shared/stripe/fixtures.json` (Stripe's openapi fixtures). A null in the fixture accepts any
-type; a null in the sandbox is accepted where Stripe documents the field as nullable.
+The fixtures are `tests/sandbox/data/stripe_fixtures.json` (Stripe's openapi fixtures, see its
+README). A null in the fixture accepts any type; a null in the sandbox is accepted where Stripe
+documents the field as nullable.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import requests
 
 from tests.sandbox.conftest import SK, card_token
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures.json"
+FIXTURES = Path(__file__).resolve().parent / "data" / "stripe_fixtures.json"
 
 # Fields Stripe's API reference marks nullable whose fixture value happens to be non-null.
 NULLABLE = {
