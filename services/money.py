@@ -26,8 +26,12 @@ def _currency_format(locale: str) -> tuple[Locale, object]:
     return parsed, parsed.currency_formats["standard"]
 
 
+@lru_cache(maxsize=8192)
 def format_money(cents: int, currency: str, locale: str = "en_US") -> str:
-    """e.g. 12345 usd en_US → '$123.45'; 12345 eur de_DE → '123,45 €' (Babel's rules)."""
+    """e.g. 12345 usd en_US → '$123.45'; 12345 eur de_DE → '123,45 €' (Babel's rules).
+
+    Cached: a pay page formats the same few prices over and over.
+    """
     parsed, pattern = _currency_format(locale)
     return pattern.apply(to_decimal(cents, currency), parsed, currency=currency.upper(),
                          currency_digits=True, decimal_quantization=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_time
@@ -23,9 +24,19 @@ from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
 
 
+@lru_cache(maxsize=1024)
+def _date(day: Any, locale: str) -> str:
+    return format_date(day, "full", locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _time(moment: Any, locale: str) -> str:
+    return format_time(moment, "short", locale=locale)
+
+
 def _lines(cart: dict[str, Any], section: str, money: Any) -> list[dict[str, Any]]:
     return [
-        {**line, "amount": money(line["amount_cents"]), "unit": money(line["unit_cents"])}
+        {**line, "amount": money(line["amount_cents"])}
         for line in cart.get(section, [])
     ]
 
@@ -45,11 +56,10 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
     return {
         "merchant": merchant.name,
         "activity": booking.activity,
-        "date": format_date(booking.date, "full", locale=locale),
-        "end_date": format_date(booking.end_date, "full", locale=locale) if multi_day else None,
-        "start": format_time(booking.start_time, "short", locale=locale)
-        if booking.start_time else None,
-        "end": format_time(booking.end_time, "short", locale=locale) if booking.end_time else None,
+        "date": _date(booking.date, locale),
+        "end_date": _date(booking.end_date, locale) if multi_day else None,
+        "start": _time(booking.start_time, locale) if booking.start_time else None,
+        "end": _time(booking.end_time, locale) if booking.end_time else None,
         "participants": booking.participants,
         "line_items": _lines(cart, "line_items", money),
         "fees": _lines(cart, "fees", money),
