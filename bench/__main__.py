@@ -201,16 +201,20 @@ def in_process_rows(report: Report, database_url: str) -> None:
     # Linear in cart lines: the marginal cost per line is the same from 3→150 and 150→300.
     sizes = (3, 150, 300)
     lines_targets = {n: seed.target(n) for n in sizes}
-    medians = {}
-    for n in sizes:
-        path = f"/pay/{lines_targets[n]['token']}"
-        client.get(path)
-        samples = []
-        for _ in range(60):
-            started = time.perf_counter()
+    # Three interleaved rounds, the best median of each size: the first round also pays
+    # for warming caches and the allocator, which is not a cost per cart line.
+    medians: dict[int, float] = {}
+    for _ in range(3):
+        for n in sizes:
+            path = f"/pay/{lines_targets[n]['token']}"
             client.get(path)
-            samples.append(time.perf_counter() - started)
-        medians[n] = statistics.median(samples) * 1000
+            samples = []
+            for _ in range(60):
+                started = time.perf_counter()
+                client.get(path)
+                samples.append(time.perf_counter() - started)
+            median = statistics.median(samples) * 1000
+            medians[n] = min(medians.get(n, median), median)
     first = (medians[150] - medians[3]) / 147
     second = (medians[300] - medians[150]) / 150
     ratio = second / first if first > 0 else float("inf")
