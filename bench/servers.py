@@ -140,23 +140,11 @@ class SandboxProcess(Process):
 
 def recreate_pg_database(name: str) -> str:
     """Drop and create a database of our own (never the unit tests' `test`); its URL."""
-    import psycopg2
-
-    assert name != "test", "the unit tests own the `test` database"
-    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        conn.close()
+    drop_pg_database(name, create=True)
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
-def drop_pg_database(name: str) -> None:
+def drop_pg_database(name: str, create: bool = False) -> None:
     import psycopg2
 
     assert name != "test", "the unit tests own the `test` database"
@@ -167,6 +155,8 @@ def drop_pg_database(name: str) -> None:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
             cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            if create:
+                cur.execute(f'CREATE DATABASE "{name}"')
     finally:
         conn.close()
 

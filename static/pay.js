@@ -12,6 +12,11 @@
   var money = new Intl.NumberFormat(cfg.locale, { style: "currency", currency: cfg.currency.toUpperCase() });
   var scale = Math.pow(10, cfg.minorUnits);
 
+  if (typeof window.Stripe !== "function") {  // Stripe.js blocked or offline
+    errorBox.textContent = "The secure card form could not load. Check your connection and reload the page.";
+    errorBox.hidden = false;
+    return;
+  }
   var stripe = window.Stripe(cfg.publishableKey);
   var elements = stripe.elements({ mode: "payment", amount: cfg.amount, currency: cfg.currency });
   var paymentElement = elements.create("payment");

@@ -196,6 +196,19 @@ def stripe_sdk(sandbox):
                                max_network_retries=0)
 
 
+@pytest.fixture(autouse=True)
+def _clean_browser_console(request):
+    """Every test driving a `page` fails on a CSP violation or a script error in it."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    from tests.browser_helpers import assert_clean_console, watch_console
+
+    problems = watch_console(request.getfixturevalue("page"))
+    yield
+    assert_clean_console(problems)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium instead of a downloaded browser (no download here)."""

@@ -16,22 +16,12 @@ from playwright.sync_api import Page, expect
 from models import Invoice, db
 from tests.browser_helpers import (
     accept_agreements,
-    assert_clean_console,
     type_card,
-    watch_console,
 )
 from tests.conftest import LiveServer, free_port, make_test_app, sandbox_config
 from tests.console_helpers import PASSWORD, Inbox, seed_merchant
 
 pytestmark = pytest.mark.browser
-
-@pytest.fixture(autouse=True)
-def no_console_errors(page: Page):
-    """No CSP violation or script error on any page the workflow visits."""
-    problems = watch_console(page)
-    yield
-    assert_clean_console(problems)
-
 
 @pytest.fixture
 def smtp():

@@ -10,22 +10,12 @@ from tests.browser_helpers import (
     CARD_FRAME,
     THREE_DS_FRAME,
     accept_agreements,
-    assert_clean_console,
     type_card,
-    watch_console,
 )
 from tests.conftest import LiveServer
 from tests.pay_helpers import intents, new_invoice, reload
 
 pytestmark = pytest.mark.browser
-
-@pytest.fixture(autouse=True)
-def no_console_errors(page: Page):
-    """Every state of the page loads with no CSP violation and no script error."""
-    problems = watch_console(page)
-    yield
-    assert_clean_console(problems)
-
 
 @pytest.fixture
 def live(pay_app):

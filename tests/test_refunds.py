@@ -5,25 +5,15 @@ from __future__ import annotations
 import pytest
 
 from models import Booking, CustomerPayment, Invoice, OutboxMessage, Refund, db
-from sandbox.testing import start_sandbox
 from services.payments import finalise
 from services.refunds import record_refund
 from tests.api_helpers import Api, new_merchant
-from tests.conftest import make_test_app
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    handle = start_sandbox()
-    yield handle
-    handle.stop()
 
 
 @pytest.fixture
-def stripe_app(sandbox, sqlite_url):
-    app = make_test_app(sqlite_url, STRIPE_API_BASE=sandbox.url, STRIPE_SECRET_KEY="sk_test_x")
-    yield app
-    db.close()
+def stripe_app(pay_app):
+    """The app on SQLite with the sandbox (tests/conftest.py) as its Stripe."""
+    return pay_app
 
 
 def pay(app, invoice_uuid: str, amount: int, tip: int = 0) -> str:
