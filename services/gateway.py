@@ -1,4 +1,4 @@
-"""The only module that imports stripe: one StripeClient built at start-up.
+"""The only app module that imports stripe: one StripeClient built at start-up, and its errors.
 
 Pointing STRIPE_API_BASE at the sandbox makes the real SDK talk HTTP to it;
 nothing in the app's code path knows the difference.
@@ -38,3 +38,11 @@ def verify_webhook(payload: bytes, signature: str, secret: str) -> stripe.Event:
 
 # Errors that mean "Stripe could not be reached or failed": retry later.
 UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+
+
+# The SDK's client type and the errors the services tell apart, named here so that the
+# rest of the app depends on this module, not on stripe itself.
+Client = stripe.StripeClient
+StripeError = stripe.StripeError
+CardError = stripe.CardError  # the bank declined: a decline_code and a message for people
+InvalidRequestError = stripe.InvalidRequestError  # unknown id, bad or reused parameters

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import stripe
-
 from logging_setup import event
 from models import (
     Agreement,
@@ -35,6 +33,7 @@ from models import (
     locked_transaction,
     utcnow,
 )
+from services import gateway
 from services.bookings import slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
@@ -228,7 +227,7 @@ def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking]:
     return invoice, _LOCK_BOOKING.first(invoice.booking_id)
 
 
-def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> PayResult:
+def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResult:
     """Take one payment step for an invoice; raises ServiceError subclasses on refusal."""
     if request.handled_next_action:
         return complete_next_action(client, invoice_id, request.handled_next_action)
@@ -272,7 +271,7 @@ def pay(client: stripe.StripeClient, invoice_id: int, request: PayRequest) -> Pa
     return send_intent(client, invoice_id, call)
 
 
-def settle_pending(client: stripe.StripeClient, invoice: Invoice) -> None:
+def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
     """Another attempt is pending: refuse while it may still charge, clear it once it cannot.
 
     Raises Conflict (the pending message) while the attempt is live; returns once it has
@@ -302,11 +301,11 @@ def settle_pending(client: stripe.StripeClient, invoice: Invoice) -> None:
         clear_pending(invoice.id, pending)  # canceled or failed: the customer may start again
 
 
-def _cancel_abandoned(client: stripe.StripeClient, intent: Any) -> Any:
+def _cancel_abandoned(client: gateway.Client, intent: Any) -> Any:
     """A 3-D Secure challenge nobody finished: cancel it so the invoice can be paid again."""
     try:
         intent = client.v1.payment_intents.cancel(intent.id)
-    except stripe.InvalidRequestError:
+    except gateway.InvalidRequestError:
         intent = client.v1.payment_intents.retrieve(intent.id)  # finished meanwhile
     event(log, "abandoned payment canceled", intent=intent.id, status=intent.status)
     return intent
@@ -337,18 +336,18 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
     return {"attempt": attempt, "params": params, "options": options}
 
 
-def send_intent(client: stripe.StripeClient, invoice_id: int, call: dict[str, Any]) -> PayResult:
+def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -> PayResult:
     """Create and confirm the PaymentIntent of an attempt, and act on Stripe's answer."""
     marker = ATTEMPT_PREFIX + call["attempt"]
     try:
         intent = client.v1.payment_intents.create(params=call["params"], options=call["options"])
-    except stripe.CardError as exc:
+    except gateway.CardError as exc:
         error = exc.error
         message = (error.message if error else None) or "Your card was declined."
         record_failure(invoice_id, marker, getattr(error, "decline_code", None)
                        or getattr(error, "code", None) or "card_declined", message)
         raise PaymentDeclined(message, code="card_declined") from exc
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+    except gateway.UNAVAILABLE as exc:
         # Stripe may or may not have charged: keep the attempt pending, so only a replay of
         # this same call (same idempotency key) can go on; never a second, new charge.
         event(log, "stripe unavailable", invoice_id=invoice_id, error=type(exc).__name__)
@@ -356,7 +355,7 @@ def send_intent(client: stripe.StripeClient, invoice_id: int, call: dict[str, An
             "We could not reach the payment processor. Please try again in a moment; "
             "you will not be charged twice.", code="gateway_unavailable",
         ) from exc
-    except stripe.StripeError as exc:
+    except gateway.StripeError as exc:
         clear_pending(invoice_id, marker)  # refused outright: nothing was charged
         event(log, "stripe refused", invoice_id=invoice_id, error=type(exc).__name__)
         raise ServiceError("The payment could not be started. Please re-enter your card.",
@@ -383,7 +382,7 @@ def _after_confirm(intent: Any, invoice_id: int, marker: str) -> PayResult:
     raise PaymentDeclined(message, code="card_declined")
 
 
-def complete_next_action(client: stripe.StripeClient, invoice_id: int,
+def complete_next_action(client: gateway.Client, invoice_id: int,
                          intent_id: str) -> PayResult:
     """After handleNextAction (or a redirect back): verify the PaymentIntent and finish."""
     invoice = Invoice.get_by_id(invoice_id)
@@ -391,9 +390,9 @@ def complete_next_action(client: stripe.StripeClient, invoice_id: int,
         raise ServiceError("Unknown payment.", code="payment_unknown")
     try:
         intent = client.v1.payment_intents.retrieve(intent_id)
-    except stripe.InvalidRequestError as exc:
+    except gateway.InvalidRequestError as exc:
         raise NotFound("Unknown payment.", code="payment_unknown") from exc
-    except (stripe.APIConnectionError, stripe.APIError) as exc:
+    except gateway.UNAVAILABLE as exc:
         raise GatewayUnavailable("We could not reach the payment processor. Please try again.",
                                  code="gateway_unavailable") from exc
     verify_intent(intent, invoice)

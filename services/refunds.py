@@ -12,8 +12,6 @@ import logging
 from typing import Any
 
 # The error type only: the call itself goes through the app's one StripeClient.
-from stripe import StripeError
-
 from logging_setup import event
 from models import (
     Booking,
@@ -25,7 +23,7 @@ from models import (
     locked_transaction,
     utcnow,
 )
-from services import fields
+from services import fields, gateway
 from services.errors import NotFound, ServiceError
 from services.notifications import queue_refund_webhook
 
@@ -73,7 +71,7 @@ def refund_payment(client: Any, payment: CustomerPayment, amount_cents: int | No
             params={"payment_intent": payment.stripe_payment_intent_id, "amount": amount},
             options={"idempotency_key": key},
         )
-    except StripeError as exc:
+    except gateway.StripeError as exc:
         event(log, "refund failed", payment=payment.uuid, error=type(exc).__name__)
         message = getattr(exc, "user_message", None) or "The refund could not be made."
         raise RefundFailed(f"Stripe refused the refund: {message}") from exc

@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import stripe
 from peewee import IntegrityError
 
 from logging_setup import event as log_event
 from models import CustomerPayment, Invoice, StripeEvent, db
-from services import payments
+from services import gateway, payments
 from services.errors import ServiceError
 from services.refunds import record_refund
 
@@ -37,7 +36,7 @@ def mark_processed(event_id: str, event_type: str) -> None:
         pass  # a concurrent delivery of the same event got there first
 
 
-def handle_event(client: stripe.StripeClient, event: Any) -> str:
+def handle_event(client: gateway.Client, event: Any) -> str:
     """Process one verified event; returns what was done (for the log and the answer)."""
     if already_processed(event.id):
         return "duplicate"
@@ -52,7 +51,7 @@ def handle_event(client: stripe.StripeClient, event: Any) -> str:
     return outcome
 
 
-def sync_payment_intent(client: stripe.StripeClient, intent_id: str) -> str:
+def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
     intent = client.v1.payment_intents.retrieve(intent_id)
     metadata = intent.metadata.to_dict() if intent.metadata else {}
     invoice = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid", ""))
@@ -75,7 +74,7 @@ def sync_payment_intent(client: stripe.StripeClient, intent_id: str) -> str:
     return "pending"
 
 
-def sync_refunds(client: stripe.StripeClient, charge: Any) -> str:
+def sync_refunds(client: gateway.Client, charge: Any) -> str:
     """Bring a payment's refunded amount up to the charge's, refund by refund."""
     intent_id = charge.payment_intent
     payment = CustomerPayment.get_or_none(CustomerPayment.stripe_payment_intent_id == intent_id)
