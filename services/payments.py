@@ -488,7 +488,9 @@ def finalise(intent: Any) -> dict[str, Any]:
             invoice.pending_intent_id, invoice.pending_since = None, None
             invoice.pending_request = None
         invoice.updated_at = now
-        invoice.save()
+        invoice.save(only=[Invoice.amount_paid_cents, Invoice.status, Invoice.paid_at,
+                           Invoice.pending_intent_id, Invoice.pending_since,
+                           Invoice.pending_request, Invoice.updated_at])
         if amount > booking.balance_cents:
             event(log, "overpayment", booking=booking.uuid, intent=intent.id)
         booking.balance_cents -= amount
@@ -496,7 +498,7 @@ def finalise(intent: Any) -> dict[str, Any]:
         if confirmed_now:
             booking.status = "confirmed"
         booking.updated_at = now
-        booking.save()
+        booking.save(only=[Booking.balance_cents, Booking.status, Booking.updated_at])
         queue_payment_messages(payment, invoice, booking, confirmed_now)
     event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
     return confirmation(payment, booking)
