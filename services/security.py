@@ -7,6 +7,7 @@ always exactly as wide as the Stripe in use.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 STRIPE_SCRIPT = ("https://js.stripe.com", "https://*.js.stripe.com")
 STRIPE_FRAMES = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
 STRIPE_CONNECT = ("https://api.stripe.com",)
+SAFE_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
 def origin(url: str | None) -> str | None:
@@ -40,7 +42,8 @@ def content_security_policy(config: Mapping[str, Any], nonce: str,
                             frame_ancestors: Iterable[str] = (),
                             images: Iterable[str] = ()) -> str:
     stripe = stripe_sources(config)
-    ancestors = " ".join(frame_ancestors) or "'none'"
+    # Origins are validated when saved; this keeps a bad row from rewriting the policy.
+    ancestors = " ".join(o for o in frame_ancestors if SAFE_ORIGIN.match(o)) or "'none'"
     directives = [
         "default-src 'none'",
         f"script-src 'self' 'nonce-{nonce}' " + " ".join(stripe["script"]),

@@ -137,6 +137,11 @@ def test_frame_ancestors_are_the_merchants_allowed_origins(app, client):
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors https://shop.example http://127.0.0.2:8000" in csp
     assert "X-Frame-Options" not in response.headers
+    # a row that slipped past validation cannot rewrite the policy
+    with db.connection_context():
+        Merchant.update(allowed_embed_origins=["https://ok.example", "* ; script-src *"]).execute()
+    csp = client.get(f"/pay/{seeded['token']}").headers["Content-Security-Policy"]
+    assert csp.endswith("frame-ancestors https://ok.example") and "script-src *" not in csp
     # only the pay page may be framed; other pages stay unframeable
     assert "frame-ancestors 'none'" in client.get("/healthz").headers["Content-Security-Policy"]
 
