@@ -23,6 +23,7 @@ from models import (
 from services import tokens
 from services.branding import accent_color, logo_origin
 from services.errors import ServiceError
+from services.invoices import invoice_for_token
 from services.money import format_money
 from services.payments import (
     PayRequest,
@@ -43,8 +44,7 @@ def get_invoice_or_404(token: str) -> Invoice:
 
     The token's signature is checked first: a forged or random token costs no query.
     """
-    nonce = tokens.unsign(current_app.config["SECRET_KEY"], token)
-    invoice = PAGE_BY_NONCE.first(nonce) if nonce else None
+    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], PAGE_BY_NONCE.first)
     if invoice is None:
         abort(404)
     return invoice

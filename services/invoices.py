@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
@@ -68,13 +68,18 @@ def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/pay/{pay_token(invoice, secret_key)}"
 
 
-def invoice_for_token(token: str, secret_key: str, query: Any = None) -> Invoice | None:
-    """The live (not deleted) invoice a pay-link token names; no query for a bad token."""
+def invoice_for_token(token: str, secret_key: str,
+                      find: Callable[[str], Invoice | None] | None = None) -> Invoice | None:
+    """The live (not deleted) invoice a pay-link token names; no query for a bad token.
+
+    ``find`` looks a verified nonce up (the pay page passes its one-query page lookup).
+    """
     nonce = tokens.unsign(secret_key, token)
     if nonce is None:
         return None
-    query = query if query is not None else Invoice.select()
-    return query.where(Invoice.token == nonce, Invoice.deleted_at.is_null()).first()
+    if find is not None:
+        return find(nonce)
+    return Invoice.select().where(Invoice.token == nonce, Invoice.deleted_at.is_null()).first()
 
 
 def rotate_token(invoice: Invoice) -> None:
