@@ -390,6 +390,7 @@ class CompiledSelect:
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._name = f"paylink_q{next(self._names)}"
         self._prepared_on: weakref.WeakSet = weakref.WeakSet()
+        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _compile(self, database: Any) -> tuple[Any, str, list[Any], list[int]]:
         compiled = self._compiled.get(database)
@@ -429,7 +430,23 @@ class CompiledSelect:
         for position, value in zip(positions, values, strict=True):
             bound[position] = value
         # The query's own cursor wrapper rebuilds the joined model graph, as .execute() does.
-        return iter(query._get_cursor_wrapper(self._execute(database, sql, bound)))
+        wrapper = query._get_cursor_wrapper(self._execute(database, sql, bound))
+        plan = self._plans.get(database)
+        if plan is not None:
+            # Matching result columns to models depends only on the SQL, which is fixed:
+            # reuse the first cursor's plan instead of redoing it for every row set.
+            wrapper.__dict__.update(plan)
+            wrapper.initialized = True
+            return iter(wrapper)
+        return self._remember_plan(database, wrapper)
+
+    def _remember_plan(self, database: Any, wrapper: Any) -> Iterator[Any]:
+        per_cursor = set(wrapper.__dict__)
+        for row in wrapper:
+            if wrapper.initialized and database not in self._plans:
+                self._plans[database] = {k: v for k, v in wrapper.__dict__.items()
+                                         if k not in per_cursor}
+            yield row
 
     def first(self, *values: Any) -> Any:
         """The first row or None (build the query on a unique key)."""

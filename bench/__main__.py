@@ -26,6 +26,7 @@ import requests
 from app import create_app  # imported up front: one consistent set of modules per run
 from bench import seed, servers, wrk
 from bench.querycount import count_queries
+from services import tokens as pay_tokens
 
 RESULTS = Path(__file__).with_name("results")
 STARTED = time.monotonic()
@@ -34,6 +35,7 @@ STARTED = time.monotonic()
 def progress(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:5.0f} s] {message}", flush=True)
 GUNICORN = {"workers": 4, "threads": 4}
+GROUPS = ("pages", "queries", "weight", "memory", "payments")
 APP_EXTRA = {"RATELIMIT_ENABLED": "0"}  # one client IP hammering one link is not a customer
 
 
@@ -257,10 +259,13 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
         target, ctoken = args
         if not hasattr(local, "session"):
             local.session = requests.Session()
+        # The pay page's own call, with the CSRF token the page would have embedded.
+        csrf = pay_tokens.make_csrf(seed.SECRET_KEY,
+                                     pay_tokens.unsign(seed.SECRET_KEY, target["token"]))
         response = local.session.post(
-            f"{app.url}/api/v1/invoices/{target['uuid']}/pay", timeout=60,
+            f"{app.url}/pay/{target['token']}/confirm", timeout=60,
             json={"stripeConfirmationToken": ctoken, "agreements": target["agreements"],
-                  "attemptKey": "bench-" + target["uuid"][:8]})
+                  "attemptKey": "bench-" + target["uuid"][:8], "csrfToken": csrf})
         return response.status_code == 200 and "confirmation" in response.json()
 
     def direct(args: tuple[dict[str, Any], str]) -> bool:
@@ -305,7 +310,7 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
     rate, ok, paid, payments = through_app(database_url, "app")
     ratio = rate / direct_rate
     complete = ok == n and paid == n + 1 and payments == n + 1
-    report.add("payments", f"{n} distinct invoices via POST /api/v1/invoices/<uuid>/pay, "
+    report.add("payments", f"{n} distinct invoices via POST /pay/<token>/confirm, "
                "same concurrency", f"{rate:.1f} payments/s ({ok}/{n} ok, {paid} paid, "
                f"{payments} records); ×{ratio:.2f} of direct", "≥ 0.5 × direct, all recorded",
                ratio >= 0.5 and complete)
@@ -393,7 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pay-concurrency", type=int, default=8)
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--only", action="append", choices=GROUPS,
+                        help="run only these groups (repeatable); the default is all")
     opts = parser.parse_args(argv)
+    wanted = set(opts.only or GROUPS)
     opts.duration = opts.duration or (3 if opts.quick else 6)
     opts.rounds = opts.rounds or (1 if opts.quick else 2)
     opts.large = opts.large or (20_000 if opts.quick else 100_000)
@@ -429,28 +437,31 @@ def main(argv: list[str] | None = None) -> int:
                             servers.recreate_pg_database("paylink_bench_large")))
         else:
             report.notes.append(f"PostgreSQL skipped: {pg_problem}")
-        small_targets = {}
-        for name, small_url, large_url in engines:
-            small_targets[name] = engine_rows(report, name, small_url, large_url, opts, tmp,
-                                              sandbox, base_rps)
-        measure_baseline()
-        base_rps = statistics.mean(b.rps for b in baselines)
-        progress("query counts and cart lines, in-process")
-        in_process_rows(report, f"sqlite:///{tmp / 'inprocess.db'}")
-        pay_db = engines[-1][1]
-        main_db = engines[-1][1]
+        if "pages" in wanted:
+            for name, small_url, large_url in engines:
+                engine_rows(report, name, small_url, large_url, opts, tmp, sandbox, base_rps)
+            measure_baseline()
+            base_rps = statistics.mean(b.rps for b in baselines)
+        if "queries" in wanted:
+            progress("query counts and cart lines, in-process")
+            in_process_rows(report, f"sqlite:///{tmp / 'inprocess.db'}")
+        main_db = engines[-1][1]  # PostgreSQL when there is one: production's engine
         seed.reset(main_db)
         target = seed.target(3)
-        page_app = servers.Gunicorn("wsgi:app", servers.app_env(main_db, sandbox.url, **APP_EXTRA),
-                                    tmp / "app-weight.log", **GUNICORN)
-        try:
-            weight_rows(report, page_app.url, target, sandbox.url + "/v3/")
-        finally:
-            page_app.stop()
-        progress(f"memory: {opts.memory_requests:,} requests to one worker")
-        memory_rows(report, main_db, target, opts, tmp, sandbox)
-        progress(f"payments: {opts.payments} each way")
-        payment_rows(report, pay_db, opts, tmp, sandbox)
+        if "weight" in wanted:
+            page_app = servers.Gunicorn("wsgi:app",
+                                        servers.app_env(main_db, sandbox.url, **APP_EXTRA),
+                                        tmp / "app-weight.log", **GUNICORN)
+            try:
+                weight_rows(report, page_app.url, target, sandbox.url + "/v3/")
+            finally:
+                page_app.stop()
+        if "memory" in wanted:
+            progress(f"memory: {opts.memory_requests:,} requests to one worker")
+            memory_rows(report, main_db, target, opts, tmp, sandbox)
+        if "payments" in wanted:
+            progress(f"payments: {opts.payments} each way")
+            payment_rows(report, main_db, opts, tmp, sandbox)
     finally:
         baseline_app.stop()
         sandbox.stop()

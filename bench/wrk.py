@@ -63,7 +63,8 @@ def parse(output: str) -> WrkResult:
 
 def run(url: str, *, duration: float, connections: int, threads: int,
         limit: int = 0, timeout: float = 10) -> WrkResult:
-    args = [ensure_wrk(), "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+    seconds = max(1, round(duration))  # wrk takes whole seconds ("6s", not "6.0s")
+    args = [ensure_wrk(), "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
             "--timeout", f"{timeout}s", "--latency"]
     env = dict(os.environ)
     if limit:

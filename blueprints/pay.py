@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +25,7 @@ from models import (
 from services import tokens
 from services.branding import accent_color, logo_origin
 from services.errors import ServiceError
-from services.invoices import invoice_for_token
+from services.invoices import INVOICE_KEYS_BY_NONCE, invoice_for_token
 from services.money import format_money
 from services.payments import (
     PayRequest,
@@ -39,12 +41,13 @@ bp = Blueprint("pay", __name__, url_prefix="/pay")
 GONE_STATES = ("deleted", "expired")
 
 
-def get_invoice_or_404(token: str) -> Invoice:
+def get_invoice_or_404(token: str, find: Callable[[str], Invoice | None] = PAGE_BY_NONCE.first
+                       ) -> Invoice:
     """The invoice and all a page shows of it in one query (services.summary); 404 otherwise.
 
     The token's signature is checked first: a forged or random token costs no query.
     """
-    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], PAGE_BY_NONCE.first)
+    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], find)
     if invoice is None:
         abort(404)
     return invoice
@@ -108,7 +111,7 @@ def page(token: str) -> ResponseReturnValue:
 @pay_attempts
 def confirm(token: str) -> ResponseReturnValue:
     """One payment step from the page: a confirmation token, or a handled next action."""
-    invoice = get_invoice_or_404(token)
+    invoice = get_invoice_or_404(token, INVOICE_KEYS_BY_NONCE.first)  # pay() locks and reads
     data = request.get_json(silent=True)
     supplied = (data or {}).get("csrfToken") if isinstance(data, dict) else None
     supplied = request.headers.get("X-CSRF-Token") or supplied

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from models import Booking, Invoice, for_update, locked_transaction, utcnow
+from models import Booking, CompiledSelect, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
 
@@ -66,6 +66,12 @@ def pay_token(invoice: Invoice, secret_key: str) -> str:
 
 def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/pay/{pay_token(invoice, secret_key)}"
+
+
+# Just what identifies an invoice, for callers that lock and read it themselves (pay).
+INVOICE_KEYS_BY_NONCE = CompiledSelect(lambda nonce: Invoice.select(
+    Invoice.id, Invoice.uuid, Invoice.token).where(
+    Invoice.token == nonce, Invoice.deleted_at.is_null()))
 
 
 def invoice_for_token(token: str, secret_key: str,

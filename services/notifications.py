@@ -35,7 +35,7 @@ def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: 
     """
     ref = {"payment_uuid": payment.uuid, "invoice_uuid": invoice.uuid,
            "booking_uuid": booking.uuid}
-    merchant = Merchant.get_by_id(invoice.merchant_id)
+    merchant = invoice.merchant  # joined by the finalising lock; else one query
     enqueue("email", f"receipt:{payment.uuid}", {"template": "receipt", **ref}, merchant)
     if confirmed_now:
         enqueue("email", f"booking-confirmed:{booking.uuid}",

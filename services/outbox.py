@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import IntegrityError
-
-from models import Merchant, OutboxMessage, db
+from models import Merchant, OutboxMessage
 
 KINDS = ("email", "sms", "calendar_sync", "merchant_webhook")
 
@@ -21,11 +19,9 @@ def enqueue(kind: str, dedupe_key: str, payload: dict[str, Any],
     """Queue one message; False when a message with this key already exists."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    try:
-        # A savepoint: a duplicate key undoes only this insert, not the caller's transaction.
-        with db.atomic():
-            OutboxMessage.create(kind=kind, dedupe_key=dedupe_key, payload=payload,
-                                 merchant=merchant)
-    except IntegrityError:
-        return False
-    return True
+    # ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite): a duplicate key leaves the
+    # caller's transaction intact without a savepoint round trip.
+    inserted = (OutboxMessage.insert(kind=kind, dedupe_key=dedupe_key, payload=payload,
+                                     merchant=merchant)
+                .on_conflict_ignore().as_rowcount().execute())
+    return bool(inserted)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from peewee import JOIN
+
 from logging_setup import event
 from models import (
     Agreement,
@@ -28,13 +30,14 @@ from models import (
     CustomerPayment,
     Invoice,
     Merchant,
+    Slot,
     db,
-    for_update,
+    is_sqlite,
     locked_transaction,
     utcnow,
 )
 from services import gateway
-from services.bookings import slot_available
+from services.bookings import held_seats, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
 from services.notifications import queue_payment_messages
@@ -195,36 +198,56 @@ def choose_amount(invoice: Invoice, booking: Booking, requested: int | None, tip
 def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
                        ip: str | None, user_agent: str | None) -> None:
     """Every required agreement must be accepted; store who accepted what, when, from where."""
-    required = list(
-        BookingAgreement.select(BookingAgreement, Agreement)
-        .join(Agreement)
-        .where(BookingAgreement.booking == booking)
-    )
+    required = list(_REQUIRED_AGREEMENTS.rows(booking.id))
     given = {str(a) for a in accepted} if isinstance(accepted, list) else set()
     missing = [ra.agreement.title for ra in required if ra.agreement.uuid not in given]
     if missing:
         raise ServiceError("Please accept: " + ", ".join(missing) + ".",
                            code="agreements_required")
-    for ra in required:
-        AgreementAcceptance.insert(
-            invoice=invoice, agreement=ra.agreement, version=ra.agreement.version,
-            ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:500] or None,
-        ).on_conflict_ignore().execute()
+    if required:
+        ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
+        AgreementAcceptance.insert_many([{
+            "invoice": invoice.id, "agreement": ra.agreement.id, "version": ra.agreement.version,
+            "accepted_at": utcnow(), "ip": ip, "user_agent": user_agent,
+        } for ra in required]).on_conflict_ignore().as_rowcount().execute()
 
 
 # ---- the flow ----------------------------------------------------------------------------
 
-# Compiled once per database (for_update is added where the engine has row locks).
-_LOCK_INVOICE = CompiledSelect(lambda i: for_update(Invoice.select().where(Invoice.id == i)))
-_LOCK_BOOKING = CompiledSelect(lambda i: for_update(Booking.select().where(Booking.id == i)))
+def _lock_query(invoice_id: Any) -> Any:
+    """The invoice, its booking, merchant and slot, and the seats others hold on the slot.
+
+    One statement for all ``pay`` and ``finalise`` check; on PostgreSQL it locks the
+    invoice and booking rows (never the shared merchant or slot rows).
+    """
+    query = (
+        Invoice.select(Invoice, Booking, Merchant, Slot,
+                       held_seats(Booking.slot, Booking.id).alias("held_seats"))
+        .join(Booking).switch(Invoice).join(Merchant)
+        .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
+        .where(Invoice.id == invoice_id)
+    )
+    return query if is_sqlite() else query.for_update(of=(Invoice, Booking))
+
+
+_LOCK_INVOICE = CompiledSelect(_lock_query)  # compiled once per database
+_REQUIRED_AGREEMENTS = CompiledSelect(lambda booking_id: BookingAgreement.select(
+    BookingAgreement, Agreement).join(Agreement).where(BookingAgreement.booking == booking_id)
+    .order_by(BookingAgreement.id))
+_INVOICE_BY_UUID = CompiledSelect(lambda uuid: Invoice.select().where(Invoice.uuid == uuid))
+_PAYMENT_BY_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
+    CustomerPayment.stripe_payment_intent_id == intent_id))
 
 
 def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking]:
-    """Inside locked_transaction: the invoice and its booking, locked in that order."""
+    """Inside locked_transaction: the invoice and its booking, locked together.
+
+    ``invoice.merchant``, ``booking.slot`` and ``invoice.held_seats`` come with them.
+    """
     invoice = _LOCK_INVOICE.first(invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")
-    return invoice, _LOCK_BOOKING.first(invoice.booking_id)
+    return invoice, invoice.booking
 
 
 def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResult:
@@ -240,7 +263,7 @@ def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResu
     for _ in range(3):  # settle what another attempt left pending, then look again
         with locked_transaction():
             invoice, booking = lock_invoice(invoice_id)
-            reason = unpayable_reason(invoice, booking)
+            reason = unpayable_reason(invoice, booking, invoice.held_seats)
             if reason:
                 raise Conflict(reason[1], code=reason[0])
             pause = cooldown_remaining(invoice)
@@ -254,8 +277,7 @@ def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResu
                 amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
                 record_acceptances(invoice, booking, request.agreements, request.ip,
                                    request.user_agent)
-                call = intent_call(invoice, booking, Merchant.get_by_id(invoice.merchant_id),
-                                   amount, request, attempt)
+                call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
                 Invoice.update(pending_intent_id=ATTEMPT_PREFIX + attempt,
                                pending_since=utcnow(), pending_request=call,
                                updated_at=utcnow()).where(Invoice.id == invoice_id).execute()
@@ -461,14 +483,13 @@ def finalise(intent: Any) -> dict[str, Any]:
     if intent.status != "succeeded":
         raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
     metadata = _metadata(intent)
-    invoice_row = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid"))
+    invoice_row = _INVOICE_BY_UUID.first(str(metadata.get("invoice_uuid")))
     if invoice_row is None:
         raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
     verify_intent(intent, invoice_row)
     with locked_transaction():
         invoice, booking = lock_invoice(invoice_row.id)
-        existing = CustomerPayment.get_or_none(
-            CustomerPayment.stripe_payment_intent_id == intent.id)
+        existing = _PAYMENT_BY_INTENT.first(intent.id)
         if existing is not None:
             return confirmation(existing, booking)
         amount = int(metadata["amount_cents"])

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from functools import lru_cache
 
-from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
+from itsdangerous import BadData, BadSignature, TimestampSigner, URLSafeSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
 
 SALT = "paylink.pay-link"
@@ -21,6 +22,7 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+@lru_cache(maxsize=8)
 def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=SALT)
 
@@ -29,20 +31,32 @@ def sign(secret_key: str, nonce: str) -> str:
     return _serializer(secret_key).dumps(nonce)
 
 
+@lru_cache(maxsize=4096)
 def unsign(secret_key: str, token: str) -> str | None:
-    """The nonce inside a genuine token, or None for anything else."""
+    """The nonce inside a genuine token, or None for anything else.
+
+    Cached: a pure function of its arguments, and a page, its status polls and its confirm
+    all check the same link (two HMACs and a JSON decode each time otherwise).
+    """
     if not token or len(token) > 200:
         return None
-    serializer = _serializer(secret_key)
     try:
-        nonce = serializer.loads(token)
+        nonce = _serializer(secret_key).loads(token)
     except BadSignature:
         return None
     # Base64 ignores a last character's spare bits, so a changed character can still
     # verify; only the canonical spelling of a token is accepted.
-    if not isinstance(nonce, str) or serializer.dumps(nonce) != token:
+    if not isinstance(nonce, str) or not _canonical(token.split(".")):
         return None
     return nonce
+
+
+def _canonical(parts: list[str]) -> bool:
+    """Each base64 part is spelled the one way its bytes encode (no spare bits set)."""
+    try:
+        return all(base64_encode(base64_decode(part)).decode() == part for part in parts)
+    except BadData:  # undecodable base64
+        return False
 
 
 def redact(token: str) -> str:
@@ -68,7 +82,6 @@ def check_csrf(secret_key: str, nonce: str, value: str | None,
     except BadSignature:  # SignatureExpired is a BadSignature
         return False
     # As with pay links: only the canonical base64 spelling of the signed parts counts.
-    stamp, signature = value.rsplit(".", 2)[1:]
-    if any(base64_encode(base64_decode(part)).decode() != part for part in (stamp, signature)):
+    if not _canonical(value.rsplit(".", 2)[1:]):
         return False
     return hmac.compare_digest(signed.decode(), nonce)
