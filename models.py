@@ -7,20 +7,16 @@ at SQLite or PostgreSQL without touching the models.
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 import uuid
-import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
     BooleanField,
     CharField,
-    DatabaseError,
     DatabaseProxy,
     DateField,
     DateTimeField,
@@ -370,84 +366,3 @@ def create_schema() -> int:
     with db.atomic():
         db.create_tables(MODELS, safe=True)
     return apply_migrations()
-
-
-class CompiledSelect:
-    """A select compiled to SQL once per database, then run with new parameter values.
-
-    peewee rebuilds a query's SQL on every execution; for the pay page's five-table join
-    that was most of a render. ``build`` gets one placeholder per parameter and returns the
-    query; each placeholder must reach the SQL as a bound parameter unchanged. On
-    PostgreSQL the statement is also PREPAREd once per connection: planning the join cost
-    more than running it.
-    """
-
-    _names = itertools.count(1)
-
-    def __init__(self, build: Any, arity: int = 1) -> None:
-        self._build = build
-        self._arity = arity
-        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._name = f"paylink_q{next(self._names)}"
-        self._prepared_on: weakref.WeakSet = weakref.WeakSet()
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _compile(self, database: Any) -> tuple[Any, str, list[Any], list[int]]:
-        compiled = self._compiled.get(database)
-        if compiled is None:
-            marks = [f"\x00param{i}\x00" for i in range(self._arity)]
-            query = self._build(*marks)
-            sql, params = query.sql()
-            compiled = (query, sql, list(params), [params.index(m) for m in marks])
-            self._compiled[database] = compiled
-        return compiled
-
-    def _execute(self, database: Any, sql: str, bound: list[Any]) -> Any:
-        # Inside a transaction a failed EXECUTE would abort it: run the plain SQL there.
-        if not isinstance(database, PostgresqlDatabase) or database.in_transaction():
-            return database.execute_sql(sql, bound)
-        connection = database.connection()
-        try:
-            if connection not in self._prepared_on:
-                numbered = iter(range(1, len(bound) + 1))
-                statement = re.sub(r"%s", lambda _: f"${next(numbered)}", sql)
-                database.execute_sql(f"PREPARE {self._name} AS {statement}")
-                self._prepared_on.add(connection)
-            placeholders = ", ".join(["%s"] * len(bound))
-            return database.execute_sql(f"EXECUTE {self._name} ({placeholders})", bound)
-        except DatabaseError:
-            # e.g. a migration changed a table under the plan: forget it, run the SQL as is.
-            self._prepared_on.discard(connection)
-            with suppress(DatabaseError):
-                database.execute_sql(f"DEALLOCATE {self._name}")
-            return database.execute_sql(sql, bound)
-
-    def rows(self, *values: Any) -> Any:
-        """The result rows, as the query itself would give them (joined models included)."""
-        database = db.obj
-        query, sql, params, positions = self._compile(database)
-        bound = list(params)
-        for position, value in zip(positions, values, strict=True):
-            bound[position] = value
-        # The query's own cursor wrapper rebuilds the joined model graph, as .execute() does.
-        wrapper = query._get_cursor_wrapper(self._execute(database, sql, bound))
-        plan = self._plans.get(database)
-        if plan is not None:
-            # Matching result columns to models depends only on the SQL, which is fixed:
-            # reuse the first cursor's plan instead of redoing it for every row set.
-            wrapper.__dict__.update(plan)
-            wrapper.initialized = True
-            return iter(wrapper)
-        return self._remember_plan(database, wrapper)
-
-    def _remember_plan(self, database: Any, wrapper: Any) -> Iterator[Any]:
-        per_cursor = set(wrapper.__dict__)
-        for row in wrapper:
-            if wrapper.initialized and database not in self._plans:
-                self._plans[database] = {k: v for k, v in wrapper.__dict__.items()
-                                         if k not in per_cursor}
-            yield row
-
-    def first(self, *values: Any) -> Any:
-        """The first row or None (build the query on a unique key)."""
-        return next(self.rows(*values), None)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from models import Booking, CompiledSelect, Invoice, for_update, locked_transaction, utcnow
+from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
+from statements import CompiledSelect
 
 SEND_TYPES = ("email", "sms")
 MAX_MEMO = 2000

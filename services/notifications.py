@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from models import Booking, CustomerPayment, Invoice, Merchant, new_uuid
-from services.outbox import enqueue
+from services.outbox import enqueue, enqueue_many
 
 
 def queue_invoice_message(invoice: Invoice, *, resend: bool = False) -> bool:
@@ -36,18 +36,19 @@ def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: 
     ref = {"payment_uuid": payment.uuid, "invoice_uuid": invoice.uuid,
            "booking_uuid": booking.uuid}
     merchant = invoice.merchant  # joined by the finalising lock; else one query
-    enqueue("email", f"receipt:{payment.uuid}", {"template": "receipt", **ref}, merchant)
+    messages = [("email", f"receipt:{payment.uuid}", {"template": "receipt", **ref})]
     if confirmed_now:
-        enqueue("email", f"booking-confirmed:{booking.uuid}",
-                {"template": "booking_confirmed", **ref}, merchant)
+        messages.append(("email", f"booking-confirmed:{booking.uuid}",
+                         {"template": "booking_confirmed", **ref}))
     if merchant.calendar_sync:
-        enqueue("calendar_sync", f"calendar:{payment.uuid}", {"event": "payment", **ref},
-                merchant)
-    queue_merchant_webhook(merchant, "payment.succeeded", f"payment:{payment.uuid}", {
+        messages.append(("calendar_sync", f"calendar:{payment.uuid}",
+                         {"event": "payment", **ref}))
+    webhook = merchant_webhook_message(merchant, "payment.succeeded", f"payment:{payment.uuid}", {
         **ref, "amount_cents": payment.amount_cents, "tip_cents": payment.tip_cents,
         "currency": payment.currency, "confirmation_number": payment.confirmation_number,
         "booking_status": booking.status, "booking_balance_cents": booking.balance_cents,
     })
+    enqueue_many([*messages, *webhook], merchant)  # one INSERT for all of them
 
 
 def queue_booking_expired(booking: Booking) -> None:
@@ -80,11 +81,18 @@ def queue_refund_webhook(payment: CustomerPayment, stripe_refund_id: str,
 def queue_merchant_webhook(merchant: Merchant, event_type: str, dedupe: str,
                            data: dict[str, Any]) -> bool:
     """A signed POST to the merchant's webhook_url, when it has one."""
+    message = merchant_webhook_message(merchant, event_type, dedupe, data)
+    return bool(message) and enqueue_many(message, merchant) == 1
+
+
+def merchant_webhook_message(merchant: Merchant, event_type: str, dedupe: str,
+                             data: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """The outbox message of a merchant webhook event: one, or none without a webhook_url."""
     if not merchant.webhook_url:
-        return False
+        return []
     event_id = "evt_" + new_uuid().replace("-", "")
     body = {"id": event_id, "type": event_type, "created": int(time.time()), "data": data}
-    return enqueue("merchant_webhook", f"webhook:{dedupe}", body, merchant)
+    return [("merchant_webhook", f"webhook:{dedupe}", body)]
 
 
 def _booking_uuid(invoice: Invoice) -> str:

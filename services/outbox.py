@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import Merchant, OutboxMessage
+from statements import compiled_insert
 
 KINDS = ("email", "sms", "calendar_sync", "merchant_webhook")
 
@@ -17,11 +18,22 @@ KINDS = ("email", "sms", "calendar_sync", "merchant_webhook")
 def enqueue(kind: str, dedupe_key: str, payload: dict[str, Any],
             merchant: Merchant | int | None = None) -> bool:
     """Queue one message; False when a message with this key already exists."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown outbox kind {kind!r}")
-    # ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite): a duplicate key leaves the
-    # caller's transaction intact without a savepoint round trip.
-    inserted = (OutboxMessage.insert(kind=kind, dedupe_key=dedupe_key, payload=payload,
-                                     merchant=merchant)
-                .on_conflict_ignore().as_rowcount().execute())
-    return bool(inserted)
+    return enqueue_many([(kind, dedupe_key, payload)], merchant) == 1
+
+
+def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]],
+                 merchant: Merchant | int | None = None) -> int:
+    """Queue (kind, dedupe key, payload) messages; how many were new.
+
+    ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite) skips a key already queued and
+    leaves the caller's transaction intact, with no savepoint round trips.
+    """
+    for kind, _key, _payload in messages:
+        if kind not in KINDS:
+            raise ValueError(f"unknown outbox kind {kind!r}")
+    return sum(_INSERT({"kind": kind, "dedupe_key": key, "payload": payload,
+                        "merchant": merchant}) for kind, key, payload in messages)
+
+
+# ON CONFLICT DO NOTHING: a dedupe key already queued is skipped (statements.py).
+_INSERT = compiled_insert(OutboxMessage, ignore_conflicts=True)

@@ -26,7 +26,6 @@ from models import (
     AgreementAcceptance,
     Booking,
     BookingAgreement,
-    CompiledSelect,
     CustomerPayment,
     Invoice,
     Merchant,
@@ -34,6 +33,7 @@ from models import (
     db,
     is_sqlite,
     locked_transaction,
+    new_uuid,
     utcnow,
 )
 from services import gateway
@@ -41,6 +41,7 @@ from services.bookings import held_seats, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
 from services.notifications import queue_payment_messages
+from statements import CompiledSelect, compiled_insert, compiled_update
 
 log = logging.getLogger("paylink.payments")
 
@@ -204,39 +205,55 @@ def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
     if missing:
         raise ServiceError("Please accept: " + ", ".join(missing) + ".",
                            code="agreements_required")
-    if required:
-        ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
-        AgreementAcceptance.insert_many([{
-            "invoice": invoice.id, "agreement": ra.agreement.id, "version": ra.agreement.version,
-            "accepted_at": utcnow(), "ip": ip, "user_agent": user_agent,
-        } for ra in required]).on_conflict_ignore().as_rowcount().execute()
+    ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
+    for ra in required:  # a retried attempt has accepted them already: kept, not doubled
+        _ACCEPT({"invoice": invoice.id, "agreement": ra.agreement_id,
+                 "version": ra.agreement.version, "ip": ip, "user_agent": user_agent})
 
 
 # ---- the flow ----------------------------------------------------------------------------
 
-def _lock_query(invoice_id: Any) -> Any:
+def _lock_query(where: Any, *extra: Any) -> Any:
     """The invoice, its booking, merchant and slot, and the seats others hold on the slot.
 
-    One statement for all ``pay`` and ``finalise`` check; on PostgreSQL it locks the
+    One statement for every check of ``pay`` and ``finalise``; on PostgreSQL it locks the
     invoice and booking rows (never the shared merchant or slot rows).
     """
     query = (
         Invoice.select(Invoice, Booking, Merchant, Slot,
-                       held_seats(Booking.slot, Booking.id).alias("held_seats"))
+                       held_seats(Booking.slot, Booking.id).alias("held_seats"), *extra)
         .join(Booking).switch(Invoice).join(Merchant)
         .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
-        .where(Invoice.id == invoice_id)
+        .where(where)
     )
     return query if is_sqlite() else query.for_update(of=(Invoice, Booking))
 
 
-_LOCK_INVOICE = CompiledSelect(_lock_query)  # compiled once per database
+def _finalise_lock_query(invoice_uuid: Any, intent_id: Any) -> Any:
+    """As _lock_query, by uuid, with the id of any payment already recorded for the intent."""
+    recorded = CustomerPayment.select(CustomerPayment.id).where(
+        CustomerPayment.stripe_payment_intent_id == intent_id)
+    return _lock_query(Invoice.uuid == invoice_uuid, recorded.alias("recorded_payment_id"))
+
+
+# Compiled once per database (models.CompiledSelect).
+_LOCK_INVOICE = CompiledSelect(lambda invoice_id: _lock_query(Invoice.id == invoice_id))
+_LOCK_FOR_FINALISE = CompiledSelect(_finalise_lock_query, arity=2)
 _REQUIRED_AGREEMENTS = CompiledSelect(lambda booking_id: BookingAgreement.select(
     BookingAgreement, Agreement).join(Agreement).where(BookingAgreement.booking == booking_id)
     .order_by(BookingAgreement.id))
-_INVOICE_BY_UUID = CompiledSelect(lambda uuid: Invoice.select().where(Invoice.uuid == uuid))
-_PAYMENT_BY_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
-    CustomerPayment.stripe_payment_intent_id == intent_id))
+
+
+# The pay flow's writes, compiled once (statements.py).
+_MARK_PENDING = compiled_update(
+    Invoice, ["pending_intent_id", "pending_since", "pending_request", "updated_at"], ["id"])
+_ACCEPT = compiled_insert(AgreementAcceptance, ignore_conflicts=True)
+_INSERT_PAYMENT = compiled_insert(CustomerPayment)
+_SAVE_INVOICE_PAYMENT = compiled_update(
+    Invoice, ["amount_paid_cents", "status", "paid_at", "pending_intent_id", "pending_since",
+              "pending_request", "updated_at"], ["id"])
+_SAVE_BOOKING_BALANCE = compiled_update(Booking, ["balance_cents", "status", "updated_at"],
+                                        ["id"])
 
 
 def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking]:
@@ -278,9 +295,10 @@ def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResu
                 record_acceptances(invoice, booking, request.agreements, request.ip,
                                    request.user_agent)
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
-                Invoice.update(pending_intent_id=ATTEMPT_PREFIX + attempt,
-                               pending_since=utcnow(), pending_request=call,
-                               updated_at=utcnow()).where(Invoice.id == invoice_id).execute()
+                now = utcnow()
+                _MARK_PENDING({"pending_intent_id": ATTEMPT_PREFIX + attempt,
+                               "pending_since": now, "pending_request": call,
+                               "updated_at": now}, {"id": invoice_id})
                 break
             if pending == ATTEMPT_PREFIX + attempt and invoice.pending_request:
                 # The browser retries this very attempt (after a timeout): replay the same
@@ -483,22 +501,23 @@ def finalise(intent: Any) -> dict[str, Any]:
     if intent.status != "succeeded":
         raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
     metadata = _metadata(intent)
-    invoice_row = _INVOICE_BY_UUID.first(str(metadata.get("invoice_uuid")))
-    if invoice_row is None:
-        raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
-    verify_intent(intent, invoice_row)
     with locked_transaction():
-        invoice, booking = lock_invoice(invoice_row.id)
-        existing = _PAYMENT_BY_INTENT.first(intent.id)
-        if existing is not None:
-            return confirmation(existing, booking)
+        invoice = _LOCK_FOR_FINALISE.first(str(metadata.get("invoice_uuid")), intent.id)
+        if invoice is None:
+            raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
+        verify_intent(intent, invoice)
+        booking = invoice.booking
+        if invoice.recorded_payment_id is not None:
+            return confirmation(CustomerPayment.get_by_id(invoice.recorded_payment_id), booking)
         amount = int(metadata["amount_cents"])
         tip = int(metadata.get("tip_cents", 0))
-        payment = CustomerPayment.create(
-            booking=booking, invoice=invoice, amount_cents=amount, tip_cents=tip,
-            currency=intent.currency, stripe_payment_intent_id=intent.id,
+        payment = CustomerPayment(
+            uuid=new_uuid(), booking=booking, invoice=invoice, amount_cents=amount,
+            tip_cents=tip, currency=intent.currency, stripe_payment_intent_id=intent.id,
             stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
+            created_at=utcnow(),
         )
+        _INSERT_PAYMENT(payment.__data__)
         now = utcnow()
         invoice.amount_paid_cents += amount
         if invoice.due_cents <= 0 or booking.balance_cents - amount <= 0:
@@ -509,9 +528,7 @@ def finalise(intent: Any) -> dict[str, Any]:
             invoice.pending_intent_id, invoice.pending_since = None, None
             invoice.pending_request = None
         invoice.updated_at = now
-        invoice.save(only=[Invoice.amount_paid_cents, Invoice.status, Invoice.paid_at,
-                           Invoice.pending_intent_id, Invoice.pending_since,
-                           Invoice.pending_request, Invoice.updated_at])
+        _SAVE_INVOICE_PAYMENT(invoice.__data__, {"id": invoice.id})
         if amount > booking.balance_cents:
             event(log, "overpayment", booking=booking.uuid, intent=intent.id)
         booking.balance_cents -= amount
@@ -519,7 +536,7 @@ def finalise(intent: Any) -> dict[str, Any]:
         if confirmed_now:
             booking.status = "confirmed"
         booking.updated_at = now
-        booking.save(only=[Booking.balance_cents, Booking.status, Booking.updated_at])
+        _SAVE_BOOKING_BALANCE(booking.__data__, {"id": booking.id})
         queue_payment_messages(payment, invoice, booking, confirmed_now)
     event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
     return confirmation(payment, booking)

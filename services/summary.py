@@ -12,7 +12,6 @@ from models import (
     Agreement,
     Booking,
     BookingAgreement,
-    CompiledSelect,
     Customer,
     CustomerPayment,
     Invoice,
@@ -22,6 +21,7 @@ from models import (
 from services.bookings import held_seats
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
+from statements import CompiledSelect
 
 
 @lru_cache(maxsize=1024)
