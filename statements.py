@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from functools import reduce
 from operator import and_
-from typing import Any
+from typing import Any, NamedTuple
 
 from peewee import DatabaseError, Field, Model, PostgresqlDatabase, Value
 
@@ -86,6 +86,32 @@ class _Compiled:
             return database.execute_sql(sql, bound)
 
 
+class Rows(NamedTuple):
+    """A fetched result: the cursor's column descriptions and the value tuples."""
+
+    description: tuple[Any, ...]
+    values: tuple[tuple[Any, ...], ...]
+
+    def column(self, name: str, row: int = 0) -> Any:
+        """The value of the first column called ``name`` in a row."""
+        index = next(i for i, d in enumerate(self.description) if d[0] == name)
+        return self.values[row][index]
+
+
+class _Replay:
+    """A cursor over an already fetched result, for peewee's cursor wrappers."""
+
+    def __init__(self, result: Rows) -> None:
+        self.description = result.description
+        self._values = iter(result.values)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return next(self._values, None)
+
+    def close(self) -> None:
+        pass
+
+
 class CompiledSelect(_Compiled):
     """A select: ``build`` gets one placeholder per parameter and returns the query.
 
@@ -97,11 +123,21 @@ class CompiledSelect(_Compiled):
         super().__init__(build, arity)
         self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def rows(self, *values: Any) -> Iterator[Any]:
-        """The result rows, as the query itself would give them (joined models included)."""
-        query, cursor = self._run(values)
+    def fetch(self, *values: Any) -> Rows:
+        """The raw result (column descriptions and value tuples), before any model is built:
+        cheap to compare, hash or keep."""
+        _, cursor = self._run(values)
+        try:
+            return Rows(tuple(cursor.description or ()), tuple(cursor.fetchall()))
+        finally:
+            cursor.close()
+
+    def objects(self, result: Rows) -> Iterator[Any]:
+        """The models of a fetched result, as the query itself would give them (joined
+        models included)."""
+        query = self._compile(db.obj)[0]
         # The query's own cursor wrapper rebuilds the joined model graph, as .execute() does.
-        wrapper = query._get_cursor_wrapper(cursor)
+        wrapper = query._get_cursor_wrapper(_Replay(result))
         plan = self._plans.get(db.obj)
         if plan is not None:
             # Matching result columns to models depends only on the SQL, which is fixed:
@@ -110,6 +146,10 @@ class CompiledSelect(_Compiled):
             wrapper.initialized = True
             return iter(wrapper)
         return self._remember_plan(db.obj, wrapper)
+
+    def rows(self, *values: Any) -> Iterator[Any]:
+        """The result rows as models."""
+        return self.objects(self.fetch(*values))
 
     def _remember_plan(self, database: Any, wrapper: Any) -> Iterator[Any]:
         per_cursor = set(wrapper.__dict__)
@@ -142,24 +182,39 @@ class CompiledWrite(_Compiled):
         return self._run(converted)[1].rowcount
 
 
+MAX_ROWS = 16  # rows per compiled INSERT; more go in several statements
+
+
 def compiled_insert(model: type[Model], *, ignore_conflicts: bool = False
-                    ) -> Callable[[Mapping[str, Any]], int]:
-    """``insert(row)``: one row of ``model``; fields left out of ``row`` get their default.
+                    ) -> Callable[..., int]:
+    """``insert(*rows)``: rows of ``model`` in one statement; fields a row leaves out get
+    their default. The result is the number of rows inserted.
 
     With ``ignore_conflicts`` a row breaking a unique constraint is skipped
-    (ON CONFLICT DO NOTHING / INSERT OR IGNORE); the result is the rows inserted (0 or 1).
+    (ON CONFLICT DO NOTHING / INSERT OR IGNORE) and the others go in.
     """
     fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
+    by_count: dict[int, CompiledWrite] = {}
 
-    def build(*marks: Any) -> Any:
-        query = model.insert(dict(zip(fields, marks, strict=True))).as_rowcount()
-        return query.on_conflict_ignore() if ignore_conflicts else query
+    def statement(count: int) -> CompiledWrite:
+        if count not in by_count:
+            def build(*marks: Any) -> Any:
+                width = len(fields)
+                rows = [dict(zip(fields, marks[i * width:(i + 1) * width], strict=True))
+                        for i in range(count)]
+                query = model.insert_many(rows).as_rowcount()
+                return query.on_conflict_ignore() if ignore_conflicts else query
 
-    statement = CompiledWrite(build, fields)
+            by_count[count] = CompiledWrite(build, fields * count)
+        return by_count[count]
 
-    def insert(row: Mapping[str, Any]) -> int:
-        return statement.execute(*[row[f.name] if f.name in row else _default(f)
-                                   for f in fields])
+    def insert(*rows: Mapping[str, Any]) -> int:
+        inserted = 0
+        for start in range(0, len(rows), MAX_ROWS):
+            chunk = rows[start:start + MAX_ROWS]
+            inserted += statement(len(chunk)).execute(*[
+                row[f.name] if f.name in row else _default(f) for row in chunk for f in fields])
+        return inserted
 
     return insert
 

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
+    Request,
     Response,
     current_app,
     flash,
@@ -28,6 +30,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -72,6 +75,16 @@ PUBLIC_ENDPOINTS = ("console.login",)
 SESSION_KEYS = ("console_user", "console_proof")
 
 
+class CookielessFirstSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus building a signer for requests without the
+    cookie: every pay page and API call, where the session is never used."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
     """Session cookie settings, console-only CSRF, the console's CLI commands."""
@@ -92,6 +105,7 @@ def _setup(state: BlueprintSetupState) -> None:
     # forms left open over lunch for no added safety.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
+    app.session_interface = CookielessFirstSessionInterface()
     for command in COMMANDS:
         app.cli.add_command(command)
 

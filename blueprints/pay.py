@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -18,6 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import (
+    Agreement,
     CustomerPayment,
     Invoice,
     utcnow,
@@ -34,7 +37,8 @@ from services.payments import (
     pay,
     unpayable_reason,
 )
-from services.summary import AGREEMENTS_OF_BOOKING, PAGE_BY_NONCE, booking_summary
+from services.summary import AGREEMENTS_OF_BOOKING, PAGE_BY_NONCE, booking_summary, page_rows
+from services.view_cache import ViewCache
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
 
@@ -57,29 +61,54 @@ def stripe_client():
     return current_app.extensions["stripe_client"]
 
 
-def render_page(token: str, invoice: Invoice, error: str | None = None,
-                status: int = 200) -> ResponseReturnValue:
+# Stand-ins for the per-response values in a rendered page: a body can then be reused
+# while its rows are unchanged (services.view_cache). Random, so no data can contain them.
+NONCE_SLOT = "nonce-" + secrets.token_hex(16)
+CSRF_SLOT = "csrf-" + secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    body: str
+    status: int
+    frame_ancestors: tuple[str, ...]
+    image_origins: tuple[str, ...]
+    viewed: bool  # the invoice had been viewed before
+    reusable: bool  # a payable page: a pure function of its rows until the invoice expires
+
+
+def render_page(token: str, invoice: Invoice, error: str | None = None, status: int = 200,
+                agreements: list[Agreement] | None = None) -> RenderedPage:
+    """The page for an invoice loaded with PAGE_BY_NONCE (its agreements, when fetched)."""
     booking, merchant = invoice.booking, invoice.merchant
-    g.frame_ancestors = merchant.allowed_embed_origins or []
+    frame_ancestors = tuple(merchant.allowed_embed_origins or ())
     logo_host = logo_origin(merchant.logo_url)
-    g.image_origins = [logo_host] if logo_host else []
+    image_origins = (logo_host,) if logo_host else ()
     reason = unpayable_reason(invoice, booking, invoice.held_seats)
+
+    def page(body: str, code: int, reusable: bool = False) -> RenderedPage:
+        return RenderedPage(body, code, frame_ancestors, image_origins,
+                            invoice.viewed_at is not None, reusable and error is None)
+
     if reason and reason[0] in GONE_STATES:
-        return render_template("errors/error.html", status=404, message=reason[1]), 404
+        return page(render_template("errors/error.html", status=404, message=reason[1],
+                                    csp_nonce=NONCE_SLOT), 404)
     paid = invoice.paid_cents
     state = reason[0] if reason else "open"
     context = {
         "token": token, "invoice": invoice, "state": state,
         "message": reason[1] if reason else None, "error": error,
         "summary": booking_summary(invoice, booking, merchant, paid),
-        "embed_origins": g.frame_ancestors,
+        "embed_origins": list(frame_ancestors), "csp_nonce": NONCE_SLOT,
         "brand_css": accent_color(merchant.brand_color) and url_for(
             "branding.stylesheet", merchant_uuid=merchant.uuid, v=merchant.brand_color[1:]),
         "logo_url": merchant.logo_url if logo_host else None,
     }
     if state == "open":
-        context["agreements"] = list(AGREEMENTS_OF_BOOKING.rows(booking.id))
-        context["csrf_token"] = tokens.make_csrf(current_app.config["SECRET_KEY"], invoice.token)
+        if agreements is None:
+            agreements = list(AGREEMENTS_OF_BOOKING.rows(booking.id))
+        context["agreements"] = agreements
+        context["csrf_token"] = CSRF_SLOT
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
         context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]
     elif state == "paid":
@@ -91,20 +120,44 @@ def render_page(token: str, invoice: Invoice, error: str | None = None,
         if payment is not None:
             context["summary"]["last_payment"] = format_money(
                 payment.amount_cents + payment.tip_cents, payment.currency, merchant.locale)
-    return render_template("pay/page.html", **context), status
+    return page(render_template("pay/page.html", **context), status, state == "open")
+
+
+def send_page(page: RenderedPage, nonce: str) -> ResponseReturnValue:
+    """A rendered page with this response's CSP nonce and a fresh CSRF token filled in."""
+    g.frame_ancestors = list(page.frame_ancestors)
+    g.image_origins = list(page.image_origins)
+    body = page.body.replace(NONCE_SLOT, g.csp_nonce)
+    if CSRF_SLOT in body:
+        body = body.replace(CSRF_SLOT, tokens.make_csrf(current_app.config["SECRET_KEY"], nonce))
+    return body, page.status
 
 
 @bp.get("/<token>")
 @token_lookups
 def page(token: str) -> ResponseReturnValue:
-    """The booking summary and, when payable, the agreements and the card form."""
-    invoice = get_invoice_or_404(token)
-    if invoice.viewed_at is None:
+    """The booking summary and, when payable, the agreements and the card form.
+
+    The queries run on every view; the body is reused while their rows are unchanged.
+    """
+    found = invoice_for_token(token, current_app.config["SECRET_KEY"], page_rows)
+    if found is None:
+        abort(404)
+    nonce = found.key
+    cache: ViewCache = current_app.extensions["page_cache"]
+    fingerprint = found.digest()
+    rendered = cache.get(nonce, fingerprint, utcnow())
+    if rendered is None:
+        invoice, agreements = found.models()
+        rendered = render_page(token, invoice, agreements=agreements)
+        if rendered.reusable:
+            cache.put(nonce, fingerprint, rendered, invoice.expires_at)
+    if not rendered.viewed:
         # Compare-and-set: the first view wins, concurrent views do not rewrite it.
         Invoice.update(viewed_at=utcnow()).where(
-            Invoice.id == invoice.id, Invoice.viewed_at.is_null()
+            Invoice.token == nonce, Invoice.viewed_at.is_null()
         ).execute()
-    return render_page(token, invoice)
+    return send_page(rendered, nonce)
 
 
 @bp.post("/<token>/confirm")
@@ -156,5 +209,6 @@ def returned(token: str) -> ResponseReturnValue:
         complete_next_action(stripe_client(), invoice.id, intent_id)
     except ServiceError as exc:
         # Re-read: the failed attempt was just recorded on the invoice.
-        return render_page(token, get_invoice_or_404(token), error=exc.message)
+        invoice = get_invoice_or_404(token)
+        return send_page(render_page(token, invoice, error=exc.message), invoice.token)
     return redirect(url_for("pay.page", token=token), 303)

@@ -30,6 +30,8 @@ def register(app: Flask) -> None:
             no_store=request.path.startswith(NO_STORE_PREFIXES) or response.is_json,
             images=g.get("image_origins") or (),  # a merchant's logo host, on its pay page
         )
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        # A view's own header of the same name wins (one scan, not one per header).
+        present = {name.lower() for name, _ in response.headers.items()}
+        response.headers.extend([(name, value) for name, value in headers.items()
+                                 if name.lower() not in present])
         return response

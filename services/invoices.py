@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
 from statements import CompiledSelect
+
+Found = TypeVar("Found")
 
 SEND_TYPES = ("email", "sms")
 MAX_MEMO = 2000
@@ -76,10 +79,11 @@ INVOICE_KEYS_BY_NONCE = CompiledSelect(lambda nonce: Invoice.select(
 
 
 def invoice_for_token(token: str, secret_key: str,
-                      find: Callable[[str], Invoice | None] | None = None) -> Invoice | None:
+                      find: Callable[[str], Found | None] | None = None
+                      ) -> Invoice | Found | None:
     """The live (not deleted) invoice a pay-link token names; no query for a bad token.
 
-    ``find`` looks a verified nonce up (the pay page passes its one-query page lookup).
+    ``find`` looks a verified nonce up instead (the pay page passes its page lookup).
     """
     nonce = tokens.unsign(secret_key, token)
     if nonce is None:

@@ -31,8 +31,8 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]],
     for kind, _key, _payload in messages:
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
-    return sum(_INSERT({"kind": kind, "dedupe_key": key, "payload": payload,
-                        "merchant": merchant}) for kind, key, payload in messages)
+    return _INSERT(*[{"kind": kind, "dedupe_key": key, "payload": payload, "merchant": merchant}
+                     for kind, key, payload in messages])
 
 
 # ON CONFLICT DO NOTHING: a dedupe key already queued is skipped (statements.py).

@@ -206,9 +206,10 @@ def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
         raise ServiceError("Please accept: " + ", ".join(missing) + ".",
                            code="agreements_required")
     ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
-    for ra in required:  # a retried attempt has accepted them already: kept, not doubled
-        _ACCEPT({"invoice": invoice.id, "agreement": ra.agreement_id,
-                 "version": ra.agreement.version, "ip": ip, "user_agent": user_agent})
+    # One statement; a retried attempt has accepted them already: kept, not doubled.
+    _ACCEPT(*[{"invoice": invoice.id, "agreement": ra.agreement_id,
+               "version": ra.agreement.version, "ip": ip, "user_agent": user_agent}
+              for ra in required])
 
 
 # ---- the flow ----------------------------------------------------------------------------

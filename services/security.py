@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,8 +27,13 @@ def origin(url: str | None) -> str | None:
 
 
 def stripe_sources(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    js = origin(config.get("STRIPE_JS_URL"))
-    api = origin(config.get("STRIPE_API_BASE"))
+    return _stripe_sources(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"))
+
+
+@lru_cache(maxsize=16)
+def _stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[str, ...]]:
+    js = origin(js_url)
+    api = origin(api_base)
     if js in (None, "https://js.stripe.com"):
         script, frames = STRIPE_SCRIPT, STRIPE_FRAMES
     else:
@@ -41,7 +47,20 @@ def stripe_sources(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 def content_security_policy(config: Mapping[str, Any], nonce: str,
                             frame_ancestors: Iterable[str] = (),
                             images: Iterable[str] = ()) -> str:
-    stripe = stripe_sources(config)
+    before, after = _policy_around_nonce(config.get("STRIPE_JS_URL"),
+                                         config.get("STRIPE_API_BASE"),
+                                         tuple(frame_ancestors), tuple(images))
+    return before + nonce + after
+
+
+@lru_cache(maxsize=1024)
+def _policy_around_nonce(js_url: str | None, api_base: str | None,
+                         frame_ancestors: tuple[str, ...], images: tuple[str, ...]
+                         ) -> tuple[str, str]:
+    """The policy's text before and after the nonce: the same for every response of a
+    merchant's pages, so it is built once per (config, origins)."""
+    stripe = _stripe_sources(js_url, api_base)
+    nonce = "\x00nonce\x00"
     # Origins are validated when saved; this keeps a bad row from rewriting the policy.
     ancestors = " ".join(o for o in frame_ancestors if SAFE_ORIGIN.match(o)) or "'none'"
     directives = [
@@ -57,7 +76,8 @@ def content_security_policy(config: Mapping[str, Any], nonce: str,
         "object-src 'none'",
         f"frame-ancestors {ancestors}",
     ]
-    return "; ".join(directives)
+    before, _, after = "; ".join(directives).partition(nonce)
+    return before, after
 
 
 def security_headers(config: Mapping[str, Any], nonce: str, frame_ancestors: list[str],

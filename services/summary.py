@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +22,8 @@ from models import (
 from services.bookings import held_seats
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
-from statements import CompiledSelect
+from services.view_cache import digest
+from statements import CompiledSelect, Rows
 
 
 @lru_cache(maxsize=1024)
@@ -107,3 +109,39 @@ PAGE_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
     Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
 AGREEMENTS_OF_BOOKING = CompiledSelect(lambda booking_id: Agreement.select().join(
     BookingAgreement).where(BookingAgreement.booking == booking_id).order_by(BookingAgreement.id))
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """What a pay page or the public read is made from, as fetched: the invoice row (by
+    link nonce or uuid) and the booking's agreements."""
+
+    key: str
+    invoice: Rows
+    agreements: Rows
+    query: CompiledSelect
+
+    def digest(self) -> bytes:
+        return digest(self.invoice, self.agreements)
+
+    def models(self) -> tuple[Invoice, list[Agreement]]:
+        return (next(self.query.objects(self.invoice)),
+                list(AGREEMENTS_OF_BOOKING.objects(self.agreements)))
+
+
+def _rows(query: CompiledSelect, key: str) -> PageRows | None:
+    invoice = query.fetch(key)
+    if not invoice.values:
+        return None
+    booking_id = invoice.column("booking_id")  # the invoice's own column comes first
+    return PageRows(key, invoice, AGREEMENTS_OF_BOOKING.fetch(booking_id), query)
+
+
+def page_rows(nonce: str) -> PageRows | None:
+    """The pay page's two queries for a live invoice's link nonce; None when there is none."""
+    return _rows(PAGE_BY_NONCE, nonce)
+
+
+def read_rows(uuid: str) -> PageRows | None:
+    """The public read's two queries for a live invoice's uuid; None when there is none."""
+    return _rows(PAGE_BY_UUID, uuid)

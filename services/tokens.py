@@ -68,9 +68,14 @@ CSRF_SALT = "paylink.pay-csrf"
 CSRF_MAX_AGE = 4 * 3600
 
 
+@lru_cache(maxsize=8)
+def _csrf_signer(secret_key: str) -> TimestampSigner:
+    return TimestampSigner(secret_key, salt=CSRF_SALT)
+
+
 def make_csrf(secret_key: str, nonce: str) -> str:
     """A short-lived token bound to one pay link: the pay flow needs no cookie."""
-    return TimestampSigner(secret_key, salt=CSRF_SALT).sign(nonce).decode()
+    return _csrf_signer(secret_key).sign(nonce).decode()
 
 
 def check_csrf(secret_key: str, nonce: str, value: str | None,
@@ -78,7 +83,7 @@ def check_csrf(secret_key: str, nonce: str, value: str | None,
     if not value or not isinstance(value, str) or len(value) > 200:
         return False
     try:
-        signed = TimestampSigner(secret_key, salt=CSRF_SALT).unsign(value, max_age=max_age)
+        signed = _csrf_signer(secret_key).unsign(value, max_age=max_age)
     except BadSignature:  # SignatureExpired is a BadSignature
         return False
     # As with pay links: only the canonical base64 spelling of the signed parts counts.
