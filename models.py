@@ -8,7 +8,9 @@ at SQLite or PostgreSQL without touching the models.
 from __future__ import annotations
 
 import json
+import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,7 +30,8 @@ from peewee import (
     TextField,
     TimeField,
 )
-from playhouse.db_url import connect
+from playhouse.db_url import connect, register_database
+from playhouse.pool import PooledPostgresqlDatabase
 
 db = DatabaseProxy()
 
@@ -300,6 +303,37 @@ MODELS: list[type[BaseModel]] = [
     IdempotencyKey,
     MerchantUser,
 ]
+
+
+class BusyPoolPostgresqlDatabase(PooledPostgresqlDatabase):
+    """peewee's PostgreSQL pool, pinging a connection on check-out only if it sat idle.
+
+    peewee sends ``SELECT 1`` on every check-out: a round trip per request. A connection
+    handed back less than PING_AFTER seconds ago was working then; if the server went
+    away since, its first query fails with OperationalError (a 503, see blueprints.errors)
+    and the pool drops it on check-in, as it would after a failed ping.
+    """
+
+    PING_AFTER = 1.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._checked_in: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _close(self, conn: Any, close_conn: bool = False) -> None:
+        self._checked_in[conn] = time.monotonic()
+        super()._close(conn, close_conn)
+
+    def _is_closed(self, conn: Any) -> bool:
+        checked_in = self._checked_in.pop(conn, None)
+        if conn.closed:
+            return True
+        if checked_in is not None and time.monotonic() - checked_in < self.PING_AFTER:
+            return False
+        return super()._is_closed(conn)
+
+
+register_database(BusyPoolPostgresqlDatabase, "postgres+pool", "postgresql+pool")
 
 
 def make_database(url: str) -> Any:

@@ -214,15 +214,17 @@ def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
 
 # ---- the flow ----------------------------------------------------------------------------
 
-def _lock_query(where: Any, *extra: Any) -> Any:
+def _lock_query(where: Any) -> Any:
     """The invoice, its booking, merchant and slot, and the seats others hold on the slot.
 
-    One statement for every check of ``pay`` and ``finalise``; on PostgreSQL it locks the
-    invoice and booking rows (never the shared merchant or slot rows).
+    One statement for the checks of ``pay`` and ``finalise``; on PostgreSQL it locks the
+    invoice and booking rows (never the shared merchant or slot rows), and those come back
+    as committed by any lock holder it waited for. ``held_seats`` counts other bookings,
+    which no lock covers: as with a separate query, it is a reading, not a reservation.
     """
     query = (
         Invoice.select(Invoice, Booking, Merchant, Slot,
-                       held_seats(Booking.slot, Booking.id).alias("held_seats"), *extra)
+                       held_seats(Booking.slot, Booking.id).alias("held_seats"))
         .join(Booking).switch(Invoice).join(Merchant)
         .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
         .where(where)
@@ -230,16 +232,13 @@ def _lock_query(where: Any, *extra: Any) -> Any:
     return query if is_sqlite() else query.for_update(of=(Invoice, Booking))
 
 
-def _finalise_lock_query(invoice_uuid: Any, intent_id: Any) -> Any:
-    """As _lock_query, by uuid, with the id of any payment already recorded for the intent."""
-    recorded = CustomerPayment.select(CustomerPayment.id).where(
-        CustomerPayment.stripe_payment_intent_id == intent_id)
-    return _lock_query(Invoice.uuid == invoice_uuid, recorded.alias("recorded_payment_id"))
-
-
-# Compiled once per database (models.CompiledSelect).
+# Compiled once per database (statements.CompiledSelect).
 _LOCK_INVOICE = CompiledSelect(lambda invoice_id: _lock_query(Invoice.id == invoice_id))
-_LOCK_FOR_FINALISE = CompiledSelect(_finalise_lock_query, arity=2)
+_LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid))
+# Its own statement after the lock: on PostgreSQL a subquery of the locking select would
+# read the snapshot from before the wait, missing a payment the lock holder just recorded.
+_PAYMENT_OF_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
+    CustomerPayment.stripe_payment_intent_id == intent_id))
 _REQUIRED_AGREEMENTS = CompiledSelect(lambda booking_id: BookingAgreement.select(
     BookingAgreement, Agreement).join(Agreement).where(BookingAgreement.booking == booking_id)
     .order_by(BookingAgreement.id))
@@ -503,13 +502,14 @@ def finalise(intent: Any) -> dict[str, Any]:
         raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
     metadata = _metadata(intent)
     with locked_transaction():
-        invoice = _LOCK_FOR_FINALISE.first(str(metadata.get("invoice_uuid")), intent.id)
+        invoice = _LOCK_BY_UUID.first(str(metadata.get("invoice_uuid")))
         if invoice is None:
             raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
         verify_intent(intent, invoice)
         booking = invoice.booking
-        if invoice.recorded_payment_id is not None:
-            return confirmation(CustomerPayment.get_by_id(invoice.recorded_payment_id), booking)
+        existing = _PAYMENT_OF_INTENT.first(intent.id)
+        if existing is not None:
+            return confirmation(existing, booking)
         amount = int(metadata["amount_cents"])
         tip = int(metadata.get("tip_cents", 0))
         payment = CustomerPayment(

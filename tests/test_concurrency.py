@@ -7,7 +7,7 @@ import threading
 import requests
 
 from models import Booking, CustomerPayment, db
-from services.payments import PAID_MESSAGE, PENDING_MESSAGE
+from services.payments import PAID_MESSAGE, PENDING_MESSAGE, finalise
 from tests.conftest import LiveServer
 from tests.pay_helpers import ctoken, intents, new_invoice
 
@@ -45,6 +45,41 @@ def test_twenty_concurrent_confirms_charge_once(any_pay_app, stripe_sdk, sandbox
     assert len(refused) == 19, results
     assert {body["message"] for body in refused} <= {PENDING_MESSAGE, PAID_MESSAGE}
     assert [i.status for i in intents(stripe_sdk)] == ["succeeded"]
+    with db.connection_context():
+        assert CustomerPayment.select().count() == 1
+        assert Booking.get_by_id(seeded["booking"].id).balance_cents == 0
+
+
+def test_concurrent_finalisers_record_one_payment(any_pay_app, stripe_sdk):
+    """The browser, the return URL and webhooks may finalise one PaymentIntent together:
+    whoever waits for the invoice lock must see the payment its holder just recorded."""
+    seeded = new_invoice(any_pay_app)
+    intent = stripe_sdk.v1.payment_intents.create(params={
+        "amount": 10000, "currency": "usd", "confirm": True,
+        "confirmation_token": ctoken(stripe_sdk),
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        "metadata": {"invoice_uuid": seeded["uuid"], "amount_cents": "10000",
+                     "tip_cents": "0", "attempt_key": "finalisers"},
+    })
+    assert intent.status == "succeeded"
+    barrier = threading.Barrier(8)
+    outcomes: list[object] = []
+
+    def finalise_once() -> None:
+        with any_pay_app.app_context(), db.connection_context():
+            barrier.wait()
+            try:
+                outcomes.append(finalise(intent)["confirmationNumber"])
+            except Exception as exc:  # noqa: BLE001 (the assertion below shows it)
+                outcomes.append(exc)
+
+    threads = [threading.Thread(target=finalise_once) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(outcomes) == 8 and len(set(outcomes)) == 1, outcomes
+    assert isinstance(outcomes[0], str) and outcomes[0].startswith("P-")
     with db.connection_context():
         assert CustomerPayment.select().count() == 1
         assert Booking.get_by_id(seeded["booking"].id).balance_cents == 0
