@@ -37,6 +37,10 @@ def progress(message: str) -> None:
 GUNICORN = {"workers": 4, "threads": 4}
 GROUPS = ("pages", "queries", "weight", "memory", "payments")
 APP_EXTRA = {"RATELIMIT_ENABLED": "0"}  # one client IP hammering one link is not a customer
+NO_VIEW_CACHE = {"PAGE_CACHE_SIZE": "0"}
+# In-process rows time the work of a render and a read, so every view renders.
+IN_PROCESS = {"SECRET_KEY": seed.SECRET_KEY, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
+              "PAGE_CACHE_SIZE": 0}
 
 
 @dataclass
@@ -99,8 +103,12 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
                                   tmp / f"app-{engine}-small.log", **GUNICORN),
         "large": servers.Gunicorn("wsgi:app", servers.app_env(large_url, sandbox.url, **APP_EXTRA),
                                   tmp / f"app-{engine}-large.log", **GUNICORN),
+        # The same, rendering every view: what a link seen for the first time costs.
+        "uncached": servers.Gunicorn(
+            "wsgi:app", servers.app_env(small_url, sandbox.url, **APP_EXTRA, **NO_VIEW_CACHE),
+            tmp / f"app-{engine}-uncached.log", **GUNICORN),
     }
-    targets = {"small": small, "large": large}
+    targets = {"small": small, "large": large, "uncached": small}
     try:
         def url(size: str, kind: str, t: str = "t3") -> str:
             target = targets[size][t]
@@ -115,6 +123,7 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
         rounds = opts.rounds
         plan = [(s, k, "t3") for s in ("small", "large") for k in ("page", "api")]
         plan += [("small", k, "t300") for k in ("page", "api")]
+        plan += [("uncached", k, "t3") for k in ("page", "api")]
         for _ in range(rounds):
             for size, kind, t in plan:
                 results.setdefault((size, kind, t), []).append(
@@ -144,11 +153,16 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
         ratio = r.rps / best(("small", kind, "t3")).rps
         report.add(engine, f"{names[kind]}, {counts['small']} invoices, 300 lines",
                    fmt_wrk(r, baseline) + f"; {ratio:.2f} of the 3-line rate", "", None)
+    for kind in ("page", "api"):
+        r = best(("uncached", kind, "t3"))
+        report.add(engine, f"{names[kind]}, {counts['small']} invoices, 3 lines, render cache off",
+                   fmt_wrk(r, baseline) + f"; {r.rps / best(('small', kind, 't3')).rps:.2f} of "
+                   "the cached rate", "", None)
     steady = in_process_scale(small_url, large_url, small["t3"], large["t3"])
     for kind in ("page", "api"):
         ms_small, ms_large = steady[kind]
-        report.add(engine, f"{names[kind]}, in-process median, 100 vs {counts['large']:,} "
-                   "invoices", f"{ms_small:.2f} vs {ms_large:.2f} ms "
+        report.add(engine, f"{names[kind]}, in-process median (renders), "
+                   f"100 vs {counts['large']:,} invoices", f"{ms_small:.2f} vs {ms_large:.2f} ms "
                    f"({ms_small / ms_large:.2f} of the 100-invoice rate)",
                    "≥ 0.9 of 100 invoices", ms_small / ms_large >= 0.9)
     return small
@@ -162,14 +176,15 @@ def in_process_scale(small_url: str, large_url: str, small: dict[str, Any],
         return {"page": f"/pay/{target['token']}", "api": f"/api/v1/invoices/{target['uuid']}"}
 
     best: dict[tuple[str, str], float] = {}
-    for _ in range(2):
-        for size, url, target in (("small", small_url, small), ("large", large_url, large)):
-            client = create_app({"DATABASE_URL": url, "SECRET_KEY": seed.SECRET_KEY,
-                                 "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"}).test_client()
+    clients = {size: create_app({"DATABASE_URL": url, **IN_PROCESS}).test_client()
+               for size, url in (("small", small_url), ("large", large_url))}
+    for _ in range(4):
+        for size, target in (("small", small), ("large", large)):
+            client = clients[size]
             for kind, path in paths(target).items():
                 client.get(path)
                 samples = []
-                for _ in range(100):
+                for _ in range(150):
                     started = time.perf_counter()
                     client.get(path)
                     samples.append(time.perf_counter() - started)
@@ -182,8 +197,7 @@ def in_process_scale(small_url: str, large_url: str, small: dict[str, Any],
 
 def in_process_rows(report: Report, database_url: str) -> None:
     seed.reset(database_url)
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": seed.SECRET_KEY,
-                      "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+    app = create_app({"DATABASE_URL": database_url, **IN_PROCESS})
     client = app.test_client()
     with_slot, no_slot = seed.target(3), seed.target(3, slot=False)
     for label, target in (("draft booking on a slot (seed-demo)", with_slot),

@@ -11,15 +11,16 @@ from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice, utcnow
+from services.invoices import INVOICE_KEYS_BY_UUID
 from services.payments import PayRequest, amount_due_now, pay, unpayable_reason
-from services.summary import PAGE_BY_UUID, read_rows
+from services.summary import read_rows
 from services.view_cache import ViewCache
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
 
 def get_live_invoice_or_404(uuid: str) -> Invoice:
-    invoice = PAGE_BY_UUID.first(uuid)
+    invoice = INVOICE_KEYS_BY_UUID.first(uuid)  # pay() locks and reads the rest
     if invoice is None:
         abort(404)
     return invoice

@@ -76,6 +76,9 @@ def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
 INVOICE_KEYS_BY_NONCE = CompiledSelect(lambda nonce: Invoice.select(
     Invoice.id, Invoice.uuid, Invoice.token).where(
     Invoice.token == nonce, Invoice.deleted_at.is_null()))
+INVOICE_KEYS_BY_UUID = CompiledSelect(lambda uuid: Invoice.select(
+    Invoice.id, Invoice.uuid, Invoice.token).where(
+    Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
 
 
 def invoice_for_token(token: str, secret_key: str,

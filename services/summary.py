@@ -84,25 +84,30 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
 
 
 def invoice_page_query() -> Any:
-    """One query for everything a pay page needs but its agreements.
+    """One query for everything a pay page or the public read shows.
 
-    The invoice with its booking, customer, merchant and slot, plus two scalar subqueries:
-    what the booking has been paid (``paid_cents``) and the seats other bookings hold on
-    its slot (``held_seats``), so a render costs two queries whatever the data.
+    The invoice with its booking, customer, merchant, slot and the booking's agreements (a
+    row per agreement, in order), plus two scalar subqueries: what the booking has been
+    paid (``paid_cents``) and the seats other bookings hold on its slot (``held_seats``).
+    One round trip to the database whatever the data.
     """
     paid = (CustomerPayment.select(fn.COALESCE(fn.SUM(CustomerPayment.amount_cents), 0))
             .where(CustomerPayment.booking == Booking.id))
     return (
-        Invoice.select(Invoice, Booking, Customer, Merchant, Slot,
+        Invoice.select(Invoice, Booking, Customer, Merchant, Slot, BookingAgreement, Agreement,
                        paid.alias("paid_cents"),
                        held_seats(Booking.slot, Booking.id).alias("held_seats"))
         .join(Booking).join(Customer)
         .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
+        .switch(Booking).join(BookingAgreement, JOIN.LEFT_OUTER, attr="agreement_link",
+                              on=(BookingAgreement.booking == Booking.id))
+        .join(Agreement, JOIN.LEFT_OUTER)
         .switch(Invoice).join(Merchant)
+        .order_by(BookingAgreement.id)
     )
 
 
-# The pay page's and the public API's lookups, compiled once (see models.CompiledSelect).
+# The pay page's and the public API's lookups, compiled once (statements.CompiledSelect).
 PAGE_BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
     Invoice.token == nonce, Invoice.deleted_at.is_null()))
 PAGE_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
@@ -113,35 +118,32 @@ AGREEMENTS_OF_BOOKING = CompiledSelect(lambda booking_id: Agreement.select().joi
 
 @dataclass(frozen=True)
 class PageRows:
-    """What a pay page or the public read is made from, as fetched: the invoice row (by
-    link nonce or uuid) and the booking's agreements."""
+    """What a pay page or the public read is made from, as fetched (by link nonce or uuid):
+    the invoice's rows, one per agreement of its booking."""
 
     key: str
-    invoice: Rows
-    agreements: Rows
+    rows: Rows
     query: CompiledSelect
 
     def digest(self) -> bytes:
-        return digest(self.invoice, self.agreements)
+        return digest(self.rows)
 
     def models(self) -> tuple[Invoice, list[Agreement]]:
-        return (next(self.query.objects(self.invoice)),
-                list(AGREEMENTS_OF_BOOKING.objects(self.agreements)))
+        invoices = list(self.query.objects(self.rows))
+        links = (i.booking.agreement_link for i in invoices)
+        return invoices[0], [link.agreement for link in links if link is not None]
 
 
 def _rows(query: CompiledSelect, key: str) -> PageRows | None:
-    invoice = query.fetch(key)
-    if not invoice.values:
-        return None
-    booking_id = invoice.column("booking_id")  # the invoice's own column comes first
-    return PageRows(key, invoice, AGREEMENTS_OF_BOOKING.fetch(booking_id), query)
+    rows = query.fetch(key)
+    return PageRows(key, rows, query) if rows.values else None
 
 
 def page_rows(nonce: str) -> PageRows | None:
-    """The pay page's two queries for a live invoice's link nonce; None when there is none."""
+    """The pay page's query for a live invoice's link nonce; None when there is none."""
     return _rows(PAGE_BY_NONCE, nonce)
 
 
 def read_rows(uuid: str) -> PageRows | None:
-    """The public read's two queries for a live invoice's uuid; None when there is none."""
+    """The public read's query for a live invoice's uuid; None when there is none."""
     return _rows(PAGE_BY_UUID, uuid)

@@ -35,3 +35,21 @@ def test_queries_per_render_and_read(any_app, lines):
     with db.connection_context():
         Invoice.update(status="paid").execute()
     assert _count(client, f"/pay/{seeded['token']}") <= 3
+
+
+@pytest.mark.parametrize("cache_size", [1024, 0])
+def test_open_page_and_read_are_one_statement(database_url, cache_size):
+    """Invoice, booking, customer, merchant, slot, agreements, paid and held seats: one
+    round trip, whether the body is then reused (cache on) or rendered (cache off)."""
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database_url, PAGE_CACHE_SIZE=cache_size)
+    try:
+        client = app.test_client()
+        seeded = new_invoice(app)
+        assert _count(client, f"/pay/{seeded['token']}") == 1
+        assert _count(client, f"/api/v1/invoices/{seeded['uuid']}") == 1
+        page = client.get(f"/pay/{seeded['token']}").get_data(as_text=True)
+        assert all(f'data-testid="agreement-{uuid}"' in page for uuid in seeded["agreements"])
+    finally:
+        db.close()
