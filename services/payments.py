@@ -196,25 +196,23 @@ def choose_amount(invoice: Invoice, booking: Booking, requested: int | None, tip
     return amount
 
 
-def record_acceptances(invoice: Invoice, booking: Booking, accepted: list[str],
+def record_acceptances(invoice: Invoice, required: list[Agreement], accepted: list[str],
                        ip: str | None, user_agent: str | None) -> None:
     """Every required agreement must be accepted; store who accepted what, when, from where."""
-    required = list(_REQUIRED_AGREEMENTS.rows(booking.id))
     given = {str(a) for a in accepted} if isinstance(accepted, list) else set()
-    missing = [ra.agreement.title for ra in required if ra.agreement.uuid not in given]
+    missing = [a.title for a in required if a.uuid not in given]
     if missing:
         raise ServiceError("Please accept: " + ", ".join(missing) + ".",
                            code="agreements_required")
     ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
     # One statement; a retried attempt has accepted them already: kept, not doubled.
-    _ACCEPT(*[{"invoice": invoice.id, "agreement": ra.agreement_id,
-               "version": ra.agreement.version, "ip": ip, "user_agent": user_agent}
-              for ra in required])
+    _ACCEPT(*[{"invoice": invoice.id, "agreement": a.id, "version": a.version, "ip": ip,
+               "user_agent": user_agent} for a in required])
 
 
 # ---- the flow ----------------------------------------------------------------------------
 
-def _lock_query(where: Any) -> Any:
+def _lock_query(where: Any, agreements: bool = False) -> Any:
     """The invoice, its booking, merchant and slot, and the seats others hold on the slot.
 
     One statement for the checks of ``pay`` and ``finalise``; on PostgreSQL it locks the
@@ -229,26 +227,28 @@ def _lock_query(where: Any) -> Any:
         .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
         .where(where)
     )
+    if agreements:  # the booking's required agreements, a row each, in order
+        query = (query.select_extend(BookingAgreement, Agreement).switch(Booking)
+                 .join(BookingAgreement, JOIN.LEFT_OUTER, attr="agreement_link",
+                       on=(BookingAgreement.booking == Booking.id))
+                 .join(Agreement, JOIN.LEFT_OUTER).order_by(BookingAgreement.id))
     return query if is_sqlite() else query.for_update(of=(Invoice, Booking))
 
 
 # Compiled once per database (statements.CompiledSelect).
-_LOCK_INVOICE = CompiledSelect(lambda invoice_id: _lock_query(Invoice.id == invoice_id))
+_LOCK_INVOICE = CompiledSelect(lambda invoice_id: _lock_query(Invoice.id == invoice_id,
+                                                               agreements=True))
 _LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid))
-# Its own statement after the lock: on PostgreSQL a subquery of the locking select would
-# read the snapshot from before the wait, missing a payment the lock holder just recorded.
+# Never a subquery of the locking select: on PostgreSQL that reads the snapshot from
+# before the lock wait, missing a payment the lock holder just recorded.
 _PAYMENT_OF_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
     CustomerPayment.stripe_payment_intent_id == intent_id))
-_REQUIRED_AGREEMENTS = CompiledSelect(lambda booking_id: BookingAgreement.select(
-    BookingAgreement, Agreement).join(Agreement).where(BookingAgreement.booking == booking_id)
-    .order_by(BookingAgreement.id))
-
-
 # The pay flow's writes, compiled once (statements.py).
 _MARK_PENDING = compiled_update(
     Invoice, ["pending_intent_id", "pending_since", "pending_request", "updated_at"], ["id"])
 _ACCEPT = compiled_insert(AgreementAcceptance, ignore_conflicts=True)
-_INSERT_PAYMENT = compiled_insert(CustomerPayment)
+# ON CONFLICT DO NOTHING: a PaymentIntent already recorded inserts nothing (see finalise).
+_INSERT_PAYMENT = compiled_insert(CustomerPayment, ignore_conflicts=True)
 _SAVE_INVOICE_PAYMENT = compiled_update(
     Invoice, ["amount_paid_cents", "status", "paid_at", "pending_intent_id", "pending_since",
               "pending_request", "updated_at"], ["id"])
@@ -256,15 +256,15 @@ _SAVE_BOOKING_BALANCE = compiled_update(Booking, ["balance_cents", "status", "up
                                         ["id"])
 
 
-def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking]:
-    """Inside locked_transaction: the invoice and its booking, locked together.
-
-    ``invoice.merchant``, ``booking.slot`` and ``invoice.held_seats`` come with them.
-    """
-    invoice = _LOCK_INVOICE.first(invoice_id)
-    if invoice is None:
+def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking, list[Agreement]]:
+    """Inside locked_transaction: the invoice and its booking, locked together, and the
+    agreements the booking requires. ``invoice.merchant``, ``booking.slot`` and
+    ``invoice.held_seats`` come with them."""
+    rows = list(_LOCK_INVOICE.rows(invoice_id))
+    if not rows:
         raise NotFound("No such invoice.")
-    return invoice, invoice.booking
+    links = (row.booking.agreement_link for row in rows)
+    return rows[0], rows[0].booking, [link.agreement for link in links if link is not None]
 
 
 def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResult:
@@ -279,7 +279,7 @@ def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResu
 
     for _ in range(3):  # settle what another attempt left pending, then look again
         with locked_transaction():
-            invoice, booking = lock_invoice(invoice_id)
+            invoice, booking, required = lock_invoice(invoice_id)
             reason = unpayable_reason(invoice, booking, invoice.held_seats)
             if reason:
                 raise Conflict(reason[1], code=reason[0])
@@ -292,7 +292,7 @@ def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResu
             pending = invoice.pending_intent_id
             if pending is None:
                 amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
-                record_acceptances(invoice, booking, request.agreements, request.ip,
+                record_acceptances(invoice, required, request.agreements, request.ip,
                                    request.user_agent)
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
                 now = utcnow()
@@ -507,9 +507,6 @@ def finalise(intent: Any) -> dict[str, Any]:
             raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
         verify_intent(intent, invoice)
         booking = invoice.booking
-        existing = _PAYMENT_OF_INTENT.first(intent.id)
-        if existing is not None:
-            return confirmation(existing, booking)
         amount = int(metadata["amount_cents"])
         tip = int(metadata.get("tip_cents", 0))
         payment = CustomerPayment(
@@ -518,7 +515,13 @@ def finalise(intent: Any) -> dict[str, Any]:
             stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
             created_at=utcnow(),
         )
-        _INSERT_PAYMENT(payment.__data__)
+        if not _INSERT_PAYMENT(payment.__data__):
+            # Recorded already: by a finaliser that held the lock before us (browser, return
+            # URL and webhooks all come here). Our own statement sees its committed row.
+            existing = _PAYMENT_OF_INTENT.first(intent.id)
+            if existing is None:  # a random confirmation number clashed: vanishingly rare
+                raise GatewayUnavailable("Please try again.", code="finalise_retry")
+            return confirmation(existing, booking)
         now = utcnow()
         invoice.amount_paid_cents += amount
         if invoice.due_cents <= 0 or booking.balance_cents - amount <= 0:
