@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     "LOG_LEVEL": "INFO",
     # Rendered pay pages kept per process while their rows are unchanged (0: render always).
-    "PAGE_CACHE_SIZE": 1024,
+    "PAGE_CACHE_SIZE": 256,
     # Notifications and the outbox worker (issue 5; README "Merchant API").
     "SMS_BACKEND": "console",  # console | http | memory
     "SMS_HTTP_URL": None,
