@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies_environment, proxy_bypass_environment
 
-import requests
 import stripe
+import urllib3
 
 
 def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
@@ -23,17 +23,51 @@ def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
         base_addresses=addresses,  # type: ignore[arg-type]
         # Retries are safe: every mutating call carries an idempotency key.
         max_network_retries=2,
-        http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 20),
-                                          session=_session(), proxy=_proxy(base)),
+        http_client=Urllib3Client(config.get("STRIPE_TIMEOUT_SECONDS", 20), _proxy(base)),
     )
 
 
-def _session() -> requests.Session:
-    # requests re-reads the proxy environment on every call (a fifth of the SDK's time per
-    # payment); the proxy is read once at start-up instead (_proxy).
-    session = requests.Session()
-    session.trust_env = False
-    return session
+class Urllib3Client(stripe.HTTPClient):
+    """The SDK's HTTP client interface on urllib3's thread-safe connection pools.
+
+    The SDK's own RequestsClient spends about 1.8 ms of CPU per call in requests' session
+    machinery (settings merges, hooks, the proxy environment read on every call) on top of
+    the urllib3 pool underneath it; this keeps the pool (connections stay open to Stripe)
+    and the SDK's retries, and drops the rest. Errors map as RequestsClient maps them:
+    TLS failures are final, connect and read failures may be retried.
+    """
+
+    name = "urllib3"
+
+    def __init__(self, timeout: float, proxy: str | None = None) -> None:
+        super().__init__()
+        options: dict[str, Any] = {
+            "timeout": urllib3.Timeout(total=timeout), "retries": False, "maxsize": 16,
+            "cert_reqs": "CERT_REQUIRED", "ca_certs": stripe.ca_bundle_path,
+        }
+        self._pool = (urllib3.ProxyManager(proxy, **options) if proxy
+                      else urllib3.PoolManager(**options))
+
+    def request(self, method: str, url: str, headers: Mapping[str, str] | None,
+                post_data: Any = None, **_: Any) -> tuple[str, int, Mapping[str, str]]:
+        try:
+            response = self._pool.request(method.upper(), url, headers=dict(headers or {}),
+                                          body=post_data)
+        except urllib3.exceptions.SSLError as exc:
+            raise stripe.APIConnectionError(
+                f"Could not verify Stripe's TLS certificate ({exc}).", should_retry=False
+            ) from exc
+        except urllib3.exceptions.HTTPError as exc:  # connect, read, timeout, protocol
+            raise stripe.APIConnectionError(
+                f"Unexpected error communicating with Stripe ({type(exc).__name__}: {exc}).",
+                should_retry=True) from exc
+        return response.data.decode("utf-8"), response.status, response.headers
+
+    def request_stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("file downloads are not used by paylink")
+
+    def close(self) -> None:
+        self._pool.clear()
 
 
 def _proxy(base: str | None) -> str | None:
