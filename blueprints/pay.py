@@ -28,12 +28,14 @@ from models import (
 from services import tokens
 from services.branding import accent_color, logo_origin
 from services.errors import ServiceError
-from services.invoices import INVOICE_KEYS_BY_NONCE, invoice_for_token
+from services.invoices import invoice_for_token
 from services.money import format_money
 from services.payments import (
+    InvoiceRef,
     PayRequest,
     complete_next_action,
     confirmation,
+    invoice_id_of,
     pay,
     unpayable_reason,
 )
@@ -164,11 +166,14 @@ def page(token: str) -> ResponseReturnValue:
 @pay_attempts
 def confirm(token: str) -> ResponseReturnValue:
     """One payment step from the page: a confirmation token, or a handled next action."""
-    invoice = get_invoice_or_404(token, INVOICE_KEYS_BY_NONCE.first)  # pay() locks and reads
+    nonce = tokens.unsign(current_app.config["SECRET_KEY"], token)
+    if nonce is None:
+        abort(404)
     data = request.get_json(silent=True)
     supplied = (data or {}).get("csrfToken") if isinstance(data, dict) else None
     supplied = request.headers.get("X-CSRF-Token") or supplied
-    if not tokens.check_csrf(current_app.config["SECRET_KEY"], invoice.token, supplied):
+    if not tokens.check_csrf(current_app.config["SECRET_KEY"], nonce, supplied):
+        invoice_id_of(InvoiceRef("token", nonce))  # a deleted link is a 404 first
         raise ServiceError("This page has expired. Please reload it and try again.",
                            status=403, code="csrf_failed")
     pay_request = PayRequest.from_json(
@@ -176,7 +181,8 @@ def confirm(token: str) -> ResponseReturnValue:
         return_url=url_for("pay.returned", token=token, _external=True),
         use_stripe_sdk=current_app.config["STRIPE_USE_SDK_NEXT_ACTIONS"],
     )
-    return pay(stripe_client(), invoice.id, pay_request).as_json()
+    # pay() finds the live invoice by its link while locking it (404 when there is none).
+    return pay(stripe_client(), InvoiceRef("token", nonce), pay_request).as_json()
 
 
 @bp.get("/<token>/status")

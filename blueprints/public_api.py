@@ -11,19 +11,11 @@ from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice, utcnow
-from services.invoices import INVOICE_KEYS_BY_UUID
-from services.payments import PayRequest, amount_due_now, pay, unpayable_reason
+from services.payments import InvoiceRef, PayRequest, amount_due_now, pay, unpayable_reason
 from services.summary import read_rows
 from services.view_cache import ViewCache
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
-
-
-def get_live_invoice_or_404(uuid: str) -> Invoice:
-    invoice = INVOICE_KEYS_BY_UUID.first(uuid)  # pay() locks and reads the rest
-    if invoice is None:
-        abort(404)
-    return invoice
 
 
 def _iso(value: object) -> str | None:
@@ -84,9 +76,10 @@ def public_view(invoice: Invoice, agreements: list[Agreement]) -> bytes | None:
 @pay_attempts
 def pay_invoice(uuid: str) -> ResponseReturnValue:
     """Pay with a ConfirmationToken, or finish after handleNextAction."""
-    invoice = get_live_invoice_or_404(uuid)
     pay_request = PayRequest.from_json(
         request.get_json(silent=True), ip=request.remote_addr,
         user_agent=request.user_agent.string,
     )
-    return pay(current_app.extensions["stripe_client"], invoice.id, pay_request).as_json()
+    # pay() finds the live invoice by uuid while locking it (404 when there is none).
+    return pay(current_app.extensions["stripe_client"], InvoiceRef("uuid", uuid),
+               pay_request).as_json()

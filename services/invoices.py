@@ -9,7 +9,6 @@ from typing import TypeVar
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
-from statements import CompiledSelect
 
 Found = TypeVar("Found")
 
@@ -70,15 +69,6 @@ def pay_token(invoice: Invoice, secret_key: str) -> str:
 
 def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/pay/{pay_token(invoice, secret_key)}"
-
-
-# Just what identifies an invoice, for callers that lock and read it themselves (pay).
-INVOICE_KEYS_BY_NONCE = CompiledSelect(lambda nonce: Invoice.select(
-    Invoice.id, Invoice.uuid, Invoice.token).where(
-    Invoice.token == nonce, Invoice.deleted_at.is_null()))
-INVOICE_KEYS_BY_UUID = CompiledSelect(lambda uuid: Invoice.select(
-    Invoice.id, Invoice.uuid, Invoice.token).where(
-    Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
 
 
 def invoice_for_token(token: str, secret_key: str,

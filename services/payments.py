@@ -16,7 +16,7 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from peewee import JOIN
 
@@ -235,9 +235,29 @@ def _lock_query(where: Any, agreements: bool = False) -> Any:
     return query if is_sqlite() else query.for_update(of=(Invoice, Booking))
 
 
-# Compiled once per database (statements.CompiledSelect).
-_LOCK_INVOICE = CompiledSelect(lambda invoice_id: _lock_query(Invoice.id == invoice_id,
-                                                               agreements=True))
+class InvoiceRef(NamedTuple):
+    """How a caller names the invoice to pay: ``id``, ``token`` (a link's verified nonce)
+    or ``uuid``; by token or uuid a deleted invoice is not found."""
+
+    column: str
+    value: Any
+
+
+def _live(column: Any, value: Any) -> Any:
+    return (column == value) & Invoice.deleted_at.is_null()
+
+
+# Compiled once per database (statements.CompiledSelect); pay locks by whatever it is given,
+# so a link or uuid costs no separate lookup first.
+_LOCKS = {
+    "id": CompiledSelect(lambda v: _lock_query(Invoice.id == v, agreements=True)),
+    "token": CompiledSelect(lambda v: _lock_query(_live(Invoice.token, v), agreements=True)),
+    "uuid": CompiledSelect(lambda v: _lock_query(_live(Invoice.uuid, v), agreements=True)),
+}
+_IDS = {
+    "token": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.token, v))),
+    "uuid": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.uuid, v))),
+}
 _LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid))
 # Never a subquery of the locking select: on PostgreSQL that reads the snapshot from
 # before the lock wait, missing a payment the lock holder just recorded.
@@ -256,22 +276,34 @@ _SAVE_BOOKING_BALANCE = compiled_update(Booking, ["balance_cents", "status", "up
                                         ["id"])
 
 
-def lock_invoice(invoice_id: int) -> tuple[Invoice, Booking, list[Agreement]]:
+def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
     """Inside locked_transaction: the invoice and its booking, locked together, and the
     agreements the booking requires. ``invoice.merchant``, ``booking.slot`` and
     ``invoice.held_seats`` come with them."""
-    rows = list(_LOCK_INVOICE.rows(invoice_id))
+    rows = list(_LOCKS[ref.column].rows(ref.value))
     if not rows:
         raise NotFound("No such invoice.")
     links = (row.booking.agreement_link for row in rows)
     return rows[0], rows[0].booking, [link.agreement for link in links if link is not None]
 
 
-def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResult:
-    """Take one payment step for an invoice; raises ServiceError subclasses on refusal."""
+def invoice_id_of(ref: InvoiceRef) -> int:
+    if ref.column == "id":
+        return ref.value
+    found = _IDS[ref.column].first(ref.value)
+    if found is None:
+        raise NotFound("No such invoice.")
+    return found.id
+
+
+def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) -> PayResult:
+    """Take one payment step for an invoice (its id, or an InvoiceRef); raises
+    ServiceError subclasses on refusal."""
+    ref = invoice if isinstance(invoice, InvoiceRef) else InvoiceRef("id", invoice)
     if request.handled_next_action:
-        return complete_next_action(client, invoice_id, request.handled_next_action)
+        return complete_next_action(client, invoice_id_of(ref), request.handled_next_action)
     if not request.confirmation_token or not isinstance(request.confirmation_token, str):
+        invoice_id_of(ref)  # an unknown invoice is a 404 before a bad request is a 422
         raise ServiceError("Payment details are missing. Please enter your card again.",
                            code="confirmation_token_required")
     attempt = request.attempt_key if ATTEMPT_KEY.match(request.attempt_key or "") else None
@@ -279,7 +311,8 @@ def pay(client: gateway.Client, invoice_id: int, request: PayRequest) -> PayResu
 
     for _ in range(3):  # settle what another attempt left pending, then look again
         with locked_transaction():
-            invoice, booking, required = lock_invoice(invoice_id)
+            invoice, booking, required = lock_invoice(ref)
+            invoice_id = invoice.id
             reason = unpayable_reason(invoice, booking, invoice.held_seats)
             if reason:
                 raise Conflict(reason[1], code=reason[0])
