@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
-from models import Agreement, Booking, Customer, Invoice, Merchant
+from models import Agreement, Booking, Customer, Invoice, Merchant, Slot
 from services.bookings import create_booking
 from services.invoices import create_invoice
 from services.merchants import create_merchant
@@ -37,6 +37,16 @@ def booking(m: Merchant | None = None, *, agreements: int = 2, cart: dict | None
     }
     defaults.update(fields)
     return create_booking(m, customer, **defaults)
+
+
+def slot_with_held_seats(capacity: int, held: int) -> tuple[Merchant, Slot]:
+    """A merchant's slot on 2030-06-01 9:00–11:00, with ``held`` seats taken by a confirmed
+    booking of another customer."""
+    m, _ = merchant()
+    slot = Slot.create(merchant=m, capacity=capacity, starts_at=datetime(2030, 6, 1, 9),
+                       ends_at=datetime(2030, 6, 1, 11))
+    booking(m, slot=slot, participants=held, status="confirmed")
+    return m, slot
 
 
 def invoice(b: Booking | None = None, **fields: Any) -> Invoice:

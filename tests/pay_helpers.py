@@ -28,6 +28,13 @@ def ctoken(stripe_sdk, payment_method: str = "pm_card_visa") -> str:
         params={"payment_method": payment_method}).id
 
 
+def start_three_d_secure(client, seeded: dict[str, Any], stripe_sdk) -> tuple[Any, str]:
+    """Pay with a card whose bank asks for 3-D Secure: the response and its PaymentIntent."""
+    response = pay_api(client, seeded, stripeConfirmationToken=ctoken(
+        stripe_sdk, "pm_card_threeDSecure2Required"))
+    return response, response.json["clientSecret"].split("_secret_")[0]
+
+
 def pay_api(client, seeded: dict[str, Any], **body: Any):
     body.setdefault("agreements", seeded["agreements"])
     return client.post(f"/api/v1/invoices/{seeded['uuid']}/pay", json=body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -18,7 +18,14 @@ from models import (
 )
 from services.payments import PENDING_MESSAGE
 from tests import factories
-from tests.pay_helpers import ctoken, intents, new_invoice, pay_api, reload
+from tests.pay_helpers import (
+    ctoken,
+    intents,
+    new_invoice,
+    pay_api,
+    reload,
+    start_three_d_secure,
+)
 
 
 def test_pay_in_full_finalises_everything(any_pay_app, stripe_sdk):
@@ -57,10 +64,8 @@ def test_pay_in_full_finalises_everything(any_pay_app, stripe_sdk):
 def test_three_d_secure_complete(pay_app, stripe_sdk, sandbox):
     client = pay_app.test_client()
     seeded = new_invoice(pay_app)
-    first = pay_api(client, seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
+    first, intent_id = start_three_d_secure(client, seeded, stripe_sdk)
     assert first.status_code == 200 and first.json["requiresAction"] is True
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
     assert reload(seeded["invoice"]).pending_intent_id == intent_id
     # while authentication is pending, another attempt is refused with the exact message
     blocked = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk))
@@ -74,9 +79,7 @@ def test_three_d_secure_complete(pay_app, stripe_sdk, sandbox):
 def test_three_d_secure_fail_then_pay_with_another_card(pay_app, stripe_sdk, sandbox):
     client = pay_app.test_client()
     seeded = new_invoice(pay_app)
-    first = pay_api(client, seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(client, seeded, stripe_sdk)
     sandbox.authenticate(intent_id, "fail")
     failed = pay_api(client, seeded, handledNextAction=intent_id)
     assert failed.status_code == 402
@@ -155,10 +158,7 @@ def test_unpayable_states_refused_by_api_and_page(pay_app, stripe_sdk, state, ch
 def test_slot_full_for_draft_booking(pay_app, stripe_sdk):
     client = pay_app.test_client()
     with db.connection_context():
-        merchant, _ = factories.merchant()
-        slot = Slot.create(merchant=merchant, capacity=4, starts_at=datetime(2030, 6, 1, 9),
-                           ends_at=datetime(2030, 6, 1, 11))
-        factories.booking(merchant, slot=slot, participants=3, status="confirmed")
+        merchant, slot = factories.slot_with_held_seats(capacity=4, held=3)
     seeded = new_invoice(pay_app, booking_fields={"m": merchant, "slot": slot,
                                                   "participants": 2})
     response = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk))
@@ -174,9 +174,7 @@ def test_slot_full_for_draft_booking(pay_app, stripe_sdk):
 def test_stale_canceled_pending_intent_is_cleared(pay_app, stripe_sdk):
     client = pay_app.test_client()
     seeded = new_invoice(pay_app)
-    first = pay_api(client, seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(client, seeded, stripe_sdk)
     stripe_sdk.v1.payment_intents.cancel(intent_id)
     ok = pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk))
     assert ok.status_code == 200 and reload(seeded["invoice"]).status == "paid"
@@ -215,9 +213,7 @@ def test_retry_after_gateway_failure_charges_once(pay_app, stripe_sdk, sandbox):
 def test_next_action_from_another_invoice_is_refused(pay_app, stripe_sdk, sandbox):
     client = pay_app.test_client()
     mine, other = new_invoice(pay_app), new_invoice(pay_app)
-    first = pay_api(client, other,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(client, other, stripe_sdk)
     sandbox.authenticate(intent_id, "complete")
     stolen = pay_api(client, mine, handledNextAction=intent_id)
     assert stolen.status_code == 422 and stolen.json["code"] == "payment_mismatch"
@@ -230,9 +226,7 @@ def test_next_action_from_another_invoice_is_refused(pay_app, stripe_sdk, sandbo
 def test_finalise_twice_browser_then_return_url(pay_app, stripe_sdk, sandbox):
     client = pay_app.test_client()
     seeded = new_invoice(pay_app)
-    first = pay_api(client, seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(client, seeded, stripe_sdk)
     sandbox.authenticate(intent_id, "complete")
     assert pay_api(client, seeded, handledNextAction=intent_id).status_code == 200
     back = client.get(f"/pay/{seeded['token']}/return?payment_intent={intent_id}"
@@ -329,9 +323,7 @@ def test_timed_out_attempt_is_replayed_once_stale_never_charged_twice(pay_app, s
 def test_abandoned_three_d_secure_is_canceled_after_fifteen_minutes(pay_app, stripe_sdk):
     client = pay_app.test_client()
     seeded = new_invoice(pay_app)
-    first = pay_api(client, seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(client, seeded, stripe_sdk)
     _set(Invoice, seeded["invoice"].id, pending_since=utcnow() - timedelta(minutes=10))
     assert pay_api(client, seeded, stripeConfirmationToken=ctoken(stripe_sdk)).status_code == 409
     _set(Invoice, seeded["invoice"].id, pending_since=utcnow() - timedelta(minutes=16))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from bench.querycount import count_queries
-from models import Invoice, Slot, db
+from models import Invoice, db
 from tests import factories
 from tests.pay_helpers import new_invoice
 
@@ -23,10 +21,7 @@ def _count(client, path: str) -> int:
 def test_queries_per_render_and_read(any_app, lines):
     client = any_app.test_client()
     with db.connection_context():
-        merchant, _ = factories.merchant()
-        slot = Slot.create(merchant=merchant, capacity=20, starts_at=datetime(2030, 6, 1, 9),
-                           ends_at=datetime(2030, 6, 1, 11))
-        factories.booking(merchant, slot=slot, participants=4, status="confirmed")
+        merchant, slot = factories.slot_with_held_seats(capacity=20, held=4)
     cart = {"line_items": [{"name": f"Item {i}", "unit_cents": 100} for i in range(lines)]}
     seeded = new_invoice(any_app, booking_fields={"m": merchant, "slot": slot, "cart": cart,
                                                   "participants": 2})

@@ -9,7 +9,7 @@ import pytest
 
 from models import Booking, CustomerPayment, Invoice, StripeEvent, db
 from tests.conftest import LiveServer
-from tests.pay_helpers import ctoken, new_invoice, pay_api, reload
+from tests.pay_helpers import ctoken, new_invoice, pay_api, reload, start_three_d_secure
 
 SECRET = "whsec_test_paylink"
 
@@ -52,9 +52,7 @@ def test_bad_or_missing_signature_is_400(pay_app):
 def test_succeeded_webhook_finalises_when_browser_never_returns(hooked, pay_app, stripe_sdk,
                                                                sandbox):
     seeded = new_invoice(pay_app, confirm_on_pay=True)
-    first = pay_api(pay_app.test_client(), seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(pay_app.test_client(), seeded, stripe_sdk)
     sandbox.authenticate(intent_id, "complete")  # the customer closes the tab right after
     wait_for(lambda: reload(seeded["invoice"]).status == "paid")
     with db.connection_context():
@@ -73,9 +71,7 @@ def test_succeeded_webhook_finalises_when_browser_never_returns(hooked, pay_app,
 
 def test_failed_webhook_records_attempt_and_clears_pending(hooked, pay_app, stripe_sdk, sandbox):
     seeded = new_invoice(pay_app)
-    first = pay_api(pay_app.test_client(), seeded,
-                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = first.json["clientSecret"].split("_secret_")[0]
+    first, intent_id = start_three_d_secure(pay_app.test_client(), seeded, stripe_sdk)
     sandbox.authenticate(intent_id, "fail")
     invoice = wait_for(lambda: (i := reload(seeded["invoice"])).pending_intent_id is None and i)
     assert invoice.failed_attempts == 1 and invoice.status == "open"
@@ -88,9 +84,7 @@ def test_failed_webhook_records_attempt_and_clears_pending(hooked, pay_app, stri
 
 def test_out_of_order_failure_after_success_is_harmless(hooked, pay_app, stripe_sdk, sandbox):
     seeded = new_invoice(pay_app)
-    response = pay_api(pay_app.test_client(), seeded,
-                       stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_threeDSecure2Required"))
-    intent_id = response.json["clientSecret"].split("_secret_")[0]
+    response, intent_id = start_three_d_secure(pay_app.test_client(), seeded, stripe_sdk)
     requires_action = wait_for(lambda: delivered(sandbox, "payment_intent.requires_action"))
     sandbox.authenticate(intent_id, "complete")
     wait_for(lambda: reload(seeded["invoice"]).status == "paid")
