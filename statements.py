@@ -92,11 +92,6 @@ class Rows(NamedTuple):
     description: tuple[Any, ...]
     values: tuple[tuple[Any, ...], ...]
 
-    def column(self, name: str, row: int = 0) -> Any:
-        """The value of the first column called ``name`` in a row."""
-        index = next(i for i, d in enumerate(self.description) if d[0] == name)
-        return self.values[row][index]
-
 
 class _Replay:
     """A cursor over an already fetched result, for peewee's cursor wrappers."""

@@ -194,12 +194,7 @@ def in_process_scale(small_url: str, large_url: str, small: dict[str, Any],
             client = create_app({"DATABASE_URL": url, **IN_PROCESS}).test_client()
             for kind, path in paths(target).items():
                 assert client.get(path).status_code == 200, (size, kind)
-                samples = []
-                for _ in range(150):
-                    started = time.perf_counter()
-                    client.get(path)
-                    samples.append(time.perf_counter() - started)
-                value = low_percentile(samples) * 1000
+                value = low_ms(client, path, 150)
                 best[(size, kind)] = min(best.get((size, kind), value), value)
     return {kind: (best[("small", kind)], best[("large", kind)]) for kind in ("page", "api")}
 
@@ -235,12 +230,7 @@ def in_process_rows(report: Report, database_url: str) -> None:
         for n in sizes:
             path = f"/pay/{lines_targets[n]['token']}"
             assert client.get(path).status_code == 200
-            samples = []
-            for _ in range(60):
-                started = time.perf_counter()
-                client.get(path)
-                samples.append(time.perf_counter() - started)
-            low = low_percentile(samples) * 1000
+            low = low_ms(client, path, 60)
             lows[n] = min(lows.get(n, low), low)
     first = (lows[150] - lows[3]) / 147
     second = (lows[300] - lows[150]) / 150
@@ -251,9 +241,15 @@ def in_process_rows(report: Report, database_url: str) -> None:
                "linear (per-line cost ratio 0.5–2)", 0.5 <= ratio <= 2.0)
 
 
-def low_percentile(samples: list[float]) -> float:
-    """The 10th percentile: a timing that noise from other processes has barely touched."""
-    return statistics.quantiles(samples, n=10)[0]
+def low_ms(client: Any, path: str, samples: int) -> float:
+    """Milliseconds of ``samples`` GETs of ``path`` in-process, the 10th percentile: a
+    timing that noise from other processes has barely touched."""
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        client.get(path)
+        timings.append(time.perf_counter() - started)
+    return statistics.quantiles(timings, n=10)[0] * 1000
 
 
 def _short_sql(sql: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
@@ -39,7 +38,7 @@ from services.payments import (
     pay,
     unpayable_reason,
 )
-from services.summary import AGREEMENTS_OF_BOOKING, PAGE_BY_NONCE, booking_summary, page_rows
+from services.summary import PAGE_BY_NONCE, PageRows, booking_summary, page_rows
 from services.view_cache import ViewCache
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
@@ -47,16 +46,23 @@ bp = Blueprint("pay", __name__, url_prefix="/pay")
 GONE_STATES = ("deleted", "expired")
 
 
-def get_invoice_or_404(token: str, find: Callable[[str], Invoice | None] = PAGE_BY_NONCE.first
-                       ) -> Invoice:
+def get_invoice_or_404(token: str) -> Invoice:
     """The invoice and all a page shows of it in one query (services.summary); 404 otherwise.
 
     The token's signature is checked first: a forged or random token costs no query.
     """
-    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], find)
+    invoice = invoice_for_token(token, current_app.config["SECRET_KEY"], PAGE_BY_NONCE.first)
     if invoice is None:
         abort(404)
     return invoice
+
+
+def page_rows_or_404(token: str) -> PageRows:
+    """As get_invoice_or_404, as fetched rows (for the view cache and the agreements)."""
+    found = invoice_for_token(token, current_app.config["SECRET_KEY"], page_rows)
+    if found is None:
+        abort(404)
+    return found
 
 
 def stripe_client():
@@ -79,9 +85,9 @@ class RenderedPage:
     reusable: bool  # a payable page: a pure function of its rows until the invoice expires
 
 
-def render_page(token: str, invoice: Invoice, error: str | None = None, status: int = 200,
-                agreements: list[Agreement] | None = None) -> RenderedPage:
-    """The page for an invoice loaded with PAGE_BY_NONCE (its agreements, when fetched)."""
+def render_page(token: str, invoice: Invoice, agreements: list[Agreement],
+                error: str | None = None) -> RenderedPage:
+    """The page for an invoice and its agreements as PageRows.models() gives them."""
     booking, merchant = invoice.booking, invoice.merchant
     frame_ancestors = tuple(merchant.allowed_embed_origins or ())
     logo_host = logo_origin(merchant.logo_url)
@@ -107,8 +113,6 @@ def render_page(token: str, invoice: Invoice, error: str | None = None, status: 
         "logo_url": merchant.logo_url if logo_host else None,
     }
     if state == "open":
-        if agreements is None:
-            agreements = list(AGREEMENTS_OF_BOOKING.rows(booking.id))
         context["agreements"] = agreements
         context["csrf_token"] = CSRF_SLOT
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
@@ -122,7 +126,7 @@ def render_page(token: str, invoice: Invoice, error: str | None = None, status: 
         if payment is not None:
             context["summary"]["last_payment"] = format_money(
                 payment.amount_cents + payment.tip_cents, payment.currency, merchant.locale)
-    return page(render_template("pay/page.html", **context), status, state == "open")
+    return page(render_template("pay/page.html", **context), 200, state == "open")
 
 
 def send_page(page: RenderedPage, nonce: str) -> ResponseReturnValue:
@@ -142,16 +146,14 @@ def page(token: str) -> ResponseReturnValue:
 
     The queries run on every view; the body is reused while their rows are unchanged.
     """
-    found = invoice_for_token(token, current_app.config["SECRET_KEY"], page_rows)
-    if found is None:
-        abort(404)
+    found = page_rows_or_404(token)
     nonce = found.key
     cache: ViewCache = current_app.extensions["page_cache"]
     fingerprint = found.digest()
     rendered = cache.get(nonce, fingerprint, utcnow())
     if rendered is None:
         invoice, agreements = found.models()
-        rendered = render_page(token, invoice, agreements=agreements)
+        rendered = render_page(token, invoice, agreements)
         if rendered.reusable:
             cache.put(nonce, fingerprint, rendered, invoice.expires_at)
     if not rendered.viewed:
@@ -215,6 +217,6 @@ def returned(token: str) -> ResponseReturnValue:
         complete_next_action(stripe_client(), invoice.id, intent_id)
     except ServiceError as exc:
         # Re-read: the failed attempt was just recorded on the invoice.
-        invoice = get_invoice_or_404(token)
-        return send_page(render_page(token, invoice, error=exc.message), invoice.token)
+        found = page_rows_or_404(token)
+        return send_page(render_page(token, *found.models(), error=exc.message), found.key)
     return redirect(url_for("pay.page", token=token), 303)

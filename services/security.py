@@ -26,12 +26,7 @@ def origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def stripe_sources(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    return _stripe_sources(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"))
-
-
-@lru_cache(maxsize=16)
-def _stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[str, ...]]:
+def stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[str, ...]]:
     js = origin(js_url)
     api = origin(api_base)
     if js in (None, "https://js.stripe.com"):
@@ -59,7 +54,7 @@ def _policy_around_nonce(js_url: str | None, api_base: str | None,
                          ) -> tuple[str, str]:
     """The policy's text before and after the nonce: the same for every response of a
     merchant's pages, so it is built once per (config, origins)."""
-    stripe = _stripe_sources(js_url, api_base)
+    stripe = stripe_sources(js_url, api_base)
     nonce = "\x00nonce\x00"
     # Origins are validated when saved; this keeps a bad row from rewriting the policy.
     ancestors = " ".join(o for o in frame_ancestors if SAFE_ORIGIN.match(o)) or "'none'"

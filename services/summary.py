@@ -112,8 +112,6 @@ PAGE_BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
     Invoice.token == nonce, Invoice.deleted_at.is_null()))
 PAGE_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
     Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
-AGREEMENTS_OF_BOOKING = CompiledSelect(lambda booking_id: Agreement.select().join(
-    BookingAgreement).where(BookingAgreement.booking == booking_id).order_by(BookingAgreement.id))
 
 
 @dataclass(frozen=True)
