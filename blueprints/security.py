@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
 from services.security import security_headers
 
@@ -20,18 +20,21 @@ def register(app: Flask) -> None:
     def _template_nonce() -> dict[str, str]:
         return {"csp_nonce": g.get("csp_nonce", "")}
 
+    config = app.config
+
     @app.after_request
     def _headers(response: Response) -> Response:
+        state, req = g._get_current_object(), request._get_current_object()
         headers = security_headers(
-            current_app.config, g.get("csp_nonce") or secrets.token_urlsafe(16),
+            config, getattr(state, "csp_nonce", None) or secrets.token_urlsafe(16),
             # Pay views set the merchant's allowed origins; every other page is unframeable.
-            g.get("frame_ancestors") or [],
-            secure=request.is_secure,
-            no_store=request.path.startswith(NO_STORE_PREFIXES) or response.is_json,
-            images=g.get("image_origins") or (),  # a merchant's logo host, on its pay page
+            getattr(state, "frame_ancestors", None) or (),
+            secure=req.is_secure,
+            no_store=req.path.startswith(NO_STORE_PREFIXES) or response.is_json,
+            images=getattr(state, "image_origins", None) or (),  # a merchant's logo host
         )
         # A view's own header of the same name wins (one scan, not one per header).
-        present = {name.lower() for name, _ in response.headers.items()}
-        response.headers.extend([(name, value) for name, value in headers.items()
-                                 if name.lower() not in present])
+        own = response.headers
+        present = {name.lower() for name, _ in own}
+        own.extend([(name, value) for name, value in headers if name.lower() not in present])
         return response

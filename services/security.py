@@ -39,15 +39,6 @@ def stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[
     return {"script": script, "frame": frames, "connect": connect}
 
 
-def content_security_policy(config: Mapping[str, Any], nonce: str,
-                            frame_ancestors: Iterable[str] = (),
-                            images: Iterable[str] = ()) -> str:
-    before, after = _policy_around_nonce(config.get("STRIPE_JS_URL"),
-                                         config.get("STRIPE_API_BASE"),
-                                         tuple(frame_ancestors), tuple(images))
-    return before + nonce + after
-
-
 @lru_cache(maxsize=1024)
 def _policy_around_nonce(js_url: str | None, api_base: str | None,
                          frame_ancestors: tuple[str, ...], images: tuple[str, ...]
@@ -75,20 +66,33 @@ def _policy_around_nonce(js_url: str | None, api_base: str | None,
     return before, after
 
 
-def security_headers(config: Mapping[str, Any], nonce: str, frame_ancestors: list[str],
-                     secure: bool, no_store: bool, images: Iterable[str] = ()) -> dict[str, str]:
-    headers = {
-        "Content-Security-Policy": content_security_policy(config, nonce, frame_ancestors,
-                                                           images),
+def security_headers(config: Mapping[str, Any], nonce: str, frame_ancestors: Iterable[str],
+                     secure: bool, no_store: bool, images: Iterable[str] = ()
+                     ) -> list[tuple[str, str]]:
+    """Every security header of a response, CSP first."""
+    before, after, rest = _headers_around_nonce(
+        config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"), tuple(frame_ancestors),
+        tuple(images), secure, no_store)
+    return [("Content-Security-Policy", before + nonce + after), *rest]
+
+
+@lru_cache(maxsize=1024)
+def _headers_around_nonce(js_url: str | None, api_base: str | None,
+                          frame_ancestors: tuple[str, ...], images: tuple[str, ...],
+                          secure: bool, no_store: bool
+                          ) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """The CSP around its nonce and the other headers: built once per combination."""
+    before, after = _policy_around_nonce(js_url, api_base, frame_ancestors, images)
+    headers = [
         # Same-origin only: a pay link's path never leaves in a Referer header.
-        "Referrer-Policy": "same-origin",
-        "X-Content-Type-Options": "nosniff",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    }
+        ("Referrer-Policy", "same-origin"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
     if not frame_ancestors:
-        headers["X-Frame-Options"] = "DENY"  # for browsers without frame-ancestors
+        headers.append(("X-Frame-Options", "DENY"))  # for browsers without frame-ancestors
     if secure:
-        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
     if no_store:
-        headers["Cache-Control"] = "no-store"
-    return headers
+        headers.append(("Cache-Control", "no-store"))
+    return before, after, tuple(headers)

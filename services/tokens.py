@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from functools import lru_cache
 
-from itsdangerous import BadData, BadSignature, TimestampSigner, URLSafeSerializer
-from itsdangerous.encoding import base64_decode, base64_encode
+from itsdangerous import BadData, BadSignature, Signer, TimestampSigner, URLSafeSerializer
+from itsdangerous.encoding import base64_decode, base64_encode, int_to_bytes
 
 SALT = "paylink.pay-link"
 
@@ -75,7 +76,16 @@ def _csrf_signer(secret_key: str) -> TimestampSigner:
 
 def make_csrf(secret_key: str, nonce: str) -> str:
     """A short-lived token bound to one pay link: the pay flow needs no cookie."""
-    return _csrf_signer(secret_key).sign(nonce).decode()
+    return _csrf_at(secret_key, nonce, int(time.time()))
+
+
+@lru_cache(maxsize=1024)
+def _csrf_at(secret_key: str, nonce: str, second: int) -> str:
+    """TimestampSigner.sign with the second given: a token is a pure function of these,
+    so the views of one link within a second share one HMAC."""
+    signer = _csrf_signer(secret_key)
+    stamped = nonce.encode() + signer.sep + base64_encode(int_to_bytes(second))
+    return Signer.sign(signer, stamped).decode()
 
 
 def check_csrf(secret_key: str, nonce: str, value: str | None,

@@ -12,6 +12,7 @@ by the caller. One cache per app: bodies depend on its config.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
 from collections.abc import Hashable
 from datetime import datetime
@@ -23,9 +24,12 @@ from statements import Rows
 
 
 def digest(*results: Rows) -> bytes:
-    """A fingerprint of fetched rows: equal only for equal values (repr is exact for the
-    str, int, datetime, date, time, Decimal and None values the drivers return)."""
-    return hashlib.blake2b(repr([r.values for r in results]).encode(), digest_size=20).digest()
+    """A fingerprint of fetched rows. pickle is lossless (equal bytes load as equal values),
+    so different rows never share a digest; equal rows almost always do, and when they do
+    not (pickle's memo follows object identity) the cost is one render. Three times
+    cheaper than repr, which formats every datetime."""
+    return hashlib.blake2b(pickle.dumps([r.values for r in results], protocol=5),
+                           digest_size=20).digest()
 
 
 class ViewCache:
