@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--payments", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument("--concurrency", type=int, default=8, help="payments at a time (8)")
+    parser.add_argument("--no-pages", action="store_true", help="payments only")
     opts = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="paylink-cpu-"))
     url = (servers.recreate_pg_database("paylink_bench_cpu") if opts.postgres
@@ -79,14 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     seed.reset(url)
     target = seed.target(3)
     sandbox = servers.SandboxProcess(tmp / "sandbox.log")
-    shape = {"workers": 4, "threads": 4}
+    shape = {"workers": opts.workers, "threads": opts.threads}
     base = servers.Gunicorn("bench.baseline_app:app", servers.app_env("sqlite://"),
                             tmp / "baseline.log", **shape)
     app = servers.Gunicorn("wsgi:app", servers.app_env(url, sandbox.url, RATELIMIT_ENABLED="0"),
                            tmp / "app.log", **shape)
     try:
         requests.get(f"{app.url}/pay/{target['token']}", timeout=10).raise_for_status()
-        for label, server, path in (
+        for label, server, path in () if opts.no_pages else (
                 ("baseline", base, "/"), ("GET /pay/<token>", app, f"/pay/{target['token']}"),
                 ("GET /api/v1/invoices/<uuid>", app, f"/api/v1/invoices/{target['uuid']}")):
             def load(server: Any = server, path: str = path) -> int:
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
             measured(label, load, {"server": lambda s=server: tree_seconds(s.pid),
                                    "postgres": postgres_seconds, "wrk": own_seconds})
-        payments(app, sandbox, opts.payments)
+        payments(app, sandbox, opts.payments, opts.concurrency)
     finally:
         app.stop()
         base.stop()
@@ -103,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def payments(app: servers.Gunicorn, sandbox: servers.SandboxProcess, n: int) -> None:
+def payments(app: servers.Gunicorn, sandbox: servers.SandboxProcess, n: int,
+             concurrency: int = 8) -> None:
     import stripe
 
     local = threading.local()
@@ -139,7 +144,7 @@ def payments(app: servers.Gunicorn, sandbox: servers.SandboxProcess, n: int) -> 
 
     def run(fn: Callable[[Any], bool], work: list[Any]) -> int:
         started = time.perf_counter()
-        with ThreadPoolExecutor(8) as pool:
+        with ThreadPoolExecutor(concurrency) as pool:
             ok = sum(pool.map(fn, work))
         print(f"{'':<31} {len(work) / (time.perf_counter() - started):.0f} per second, "
               f"{ok}/{len(work)} succeeded", flush=True)
