@@ -80,7 +80,8 @@ class CookielessFirstSessionInterface(SecureCookieSessionInterface):
     cookie: every pay page and API call, where the session is never used."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # `in`, not cookies.get(): werkzeug's get() raises and catches a BadRequestKeyError.
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
 
