@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from bench import seed, servers, wrk
-from services import tokens as pay_tokens
+from bench.payclient import ConfirmClient
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -130,17 +130,11 @@ def payments(app: servers.Gunicorn, sandbox: servers.SandboxProcess, n: int,
             "automatic_payment_methods": {"enabled": True}, "use_stripe_sdk": True})
         return intent.status == "succeeded"
 
+    client = ConfirmClient(app.url)
+
     def via_app(args: tuple[dict[str, Any], str]) -> bool:
-        target, token = args
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        nonce = pay_tokens.unsign(seed.SECRET_KEY, target["token"])
-        response = local.session.post(f"{app.url}/pay/{target['token']}/confirm", timeout=60,
-                                      json={"stripeConfirmationToken": token,
-                                            "agreements": target["agreements"],
-                                            "csrfToken": pay_tokens.make_csrf(seed.SECRET_KEY,
-                                                                              nonce)})
-        return response.status_code == 200
+        status, _ = client.confirm(*args)
+        return status == 200
 
     def run(fn: Callable[[Any], bool], work: list[Any]) -> int:
         started = time.perf_counter()
