@@ -33,6 +33,8 @@ from peewee import (
 from playhouse.db_url import connect, register_database
 from playhouse.pool import PooledPostgresqlDatabase
 
+from pipeline import PipelinedTransactions
+
 db = DatabaseProxy()
 
 
@@ -305,8 +307,9 @@ MODELS: list[type[BaseModel]] = [
 ]
 
 
-class BusyPoolPostgresqlDatabase(PooledPostgresqlDatabase):
-    """peewee's PostgreSQL pool, pinging a connection on check-out only if it sat idle.
+class BusyPoolPostgresqlDatabase(PipelinedTransactions, PooledPostgresqlDatabase):
+    """peewee's PostgreSQL pool, pinging a connection on check-out only if it sat idle,
+    with BEGIN and result-less writes sent along with other statements (pipeline.py).
 
     peewee sends ``SELECT 1`` on every check-out: a round trip per request. A connection
     handed back less than PING_AFTER seconds ago was working then; if the server went

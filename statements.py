@@ -50,13 +50,18 @@ class _Compiled:
             self._compiled[database] = compiled
         return compiled
 
-    def _run(self, values: Sequence[Any]) -> tuple[Any, Any]:
-        """(the compiled query, a cursor over its result) for these parameter values."""
+    def _bind(self, values: Sequence[Any]) -> tuple[Any, Any, str, list[Any]]:
+        """(database, compiled query, SQL, parameters) for these parameter values."""
         database = db.obj
         query, sql, params, positions = self._compile(database)
         bound = list(params)
         for position, value in zip(positions, values, strict=True):
             bound[position] = value
+        return database, query, sql, bound
+
+    def _run(self, values: Sequence[Any]) -> tuple[Any, Any]:
+        """(the compiled query, a cursor over its result) for these parameter values."""
+        database, query, sql, bound = self._bind(values)
         return query, self._execute(database, sql, bound)
 
     def _execute(self, database: Any, sql: str, bound: list[Any]) -> Any:
@@ -173,65 +178,105 @@ class CompiledWrite(_Compiled):
         return Value(mark, converter=False, unpack=False)  # bound as is, never converted
 
     def execute(self, *values: Any) -> int:
-        converted = [f.db_value(v) for f, v in zip(self._fields, values, strict=True)]
-        return self._run(converted)[1].rowcount
+        return self._run(self._converted(values))[1].rowcount
+
+    def later(self, *values: Any) -> None:
+        """As execute, for a write whose row count nobody reads: inside a PostgreSQL
+        transaction it travels with the next statement or the COMMIT (pipeline.py), one
+        round trip fewer. Elsewhere it runs now."""
+        database, _, sql, bound = self._bind(self._converted(values))
+        queue = getattr(database, "queue_write", None)
+        if queue is None or not queue(sql, bound):
+            self._execute(database, sql, bound)
+
+    def _converted(self, values: Sequence[Any]) -> list[Any]:
+        return [f.db_value(v) for f, v in zip(self._fields, values, strict=True)]
 
 
 MAX_ROWS = 16  # rows per compiled INSERT; more go in several statements
 
 
-def compiled_insert(model: type[Model], *, ignore_conflicts: bool = False
-                    ) -> Callable[..., int]:
+class CompiledInsert:
     """``insert(*rows)``: rows of ``model`` in one statement; fields a row leaves out get
-    their default. The result is the number of rows inserted.
+    their default. The result is the number of rows inserted; ``insert.later(*rows)``
+    queues them instead (CompiledWrite.later).
 
     With ``ignore_conflicts`` a row breaking a unique constraint is skipped
     (ON CONFLICT DO NOTHING / INSERT OR IGNORE) and the others go in.
     """
-    fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
-    by_count: dict[int, CompiledWrite] = {}
 
-    def statement(count: int) -> CompiledWrite:
-        if count not in by_count:
+    def __init__(self, model: type[Model], ignore_conflicts: bool = False) -> None:
+        self._model = model
+        self._ignore_conflicts = ignore_conflicts
+        self._fields = [f for f in model._meta.sorted_fields
+                        if f is not model._meta.primary_key]
+        self._by_count: dict[int, CompiledWrite] = {}
+
+    def _statement(self, count: int) -> CompiledWrite:
+        if count not in self._by_count:
+            fields, model = self._fields, self._model
+
             def build(*marks: Any) -> Any:
                 width = len(fields)
                 rows = [dict(zip(fields, marks[i * width:(i + 1) * width], strict=True))
                         for i in range(count)]
                 query = model.insert_many(rows).as_rowcount()
-                return query.on_conflict_ignore() if ignore_conflicts else query
+                return query.on_conflict_ignore() if self._ignore_conflicts else query
 
-            by_count[count] = CompiledWrite(build, fields * count)
-        return by_count[count]
+            self._by_count[count] = CompiledWrite(build, fields * count)
+        return self._by_count[count]
 
-    def insert(*rows: Mapping[str, Any]) -> int:
-        inserted = 0
+    def _chunks(self, rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[CompiledWrite,
+                                                                            list[Any]]]:
         for start in range(0, len(rows), MAX_ROWS):
             chunk = rows[start:start + MAX_ROWS]
-            inserted += statement(len(chunk)).execute(*[
-                row[f.name] if f.name in row else _default(f) for row in chunk for f in fields])
-        return inserted
+            yield self._statement(len(chunk)), [
+                row[f.name] if f.name in row else _default(f)
+                for row in chunk for f in self._fields]
 
-    return insert
+    def __call__(self, *rows: Mapping[str, Any]) -> int:
+        return sum(statement.execute(*values) for statement, values in self._chunks(rows))
+
+    def later(self, *rows: Mapping[str, Any]) -> None:
+        for statement, values in self._chunks(rows):
+            statement.later(*values)
+
+
+def compiled_insert(model: type[Model], *, ignore_conflicts: bool = False) -> CompiledInsert:
+    return CompiledInsert(model, ignore_conflicts)
+
+
+class CompiledUpdate:
+    """``update(values, match)``: SET the ``names`` columns WHERE every ``where`` column
+    equals its value in ``match``; the result is the rows updated. ``update.later(...)``
+    queues it instead (CompiledWrite.later)."""
+
+    def __init__(self, model: type[Model], names: Sequence[str], where: Sequence[str]) -> None:
+        fields = [model._meta.fields[n] for n in names]
+        keys = [model._meta.fields[n] for n in where]
+        self._names, self._where = tuple(names), tuple(where)
+
+        def build(*marks: Any) -> Any:
+            assignments = dict(zip(fields, marks[:len(fields)], strict=True))
+            conditions = [key == mark
+                          for key, mark in zip(keys, marks[len(fields):], strict=True)]
+            return model.update(assignments).where(reduce(and_, conditions))
+
+        self._statement = CompiledWrite(build, [*fields, *keys])
+
+    def _values(self, values: Mapping[str, Any], match: Mapping[str, Any]) -> list[Any]:
+        return [*[values[n] for n in self._names], *[match[n] for n in self._where]]
+
+    def __call__(self, values: Mapping[str, Any], match: Mapping[str, Any]) -> int:
+        return self._statement.execute(*self._values(values, match))
+
+    def later(self, values: Mapping[str, Any], match: Mapping[str, Any]) -> None:
+        self._statement.later(*self._values(values, match))
 
 
 def compiled_update(model: type[Model], names: Sequence[str],
-                    where: Sequence[str]) -> Callable[[Mapping[str, Any], Mapping[str, Any]], int]:
-    """``update(values, match)``: SET the ``names`` columns WHERE every ``where`` column
-    equals its value in ``match``; the result is the rows updated."""
-    fields = [model._meta.fields[n] for n in names]
-    keys = [model._meta.fields[n] for n in where]
-
-    def build(*marks: Any) -> Any:
-        assignments = dict(zip(fields, marks[:len(fields)], strict=True))
-        conditions = [key == mark for key, mark in zip(keys, marks[len(fields):], strict=True)]
-        return model.update(assignments).where(reduce(and_, conditions))
-
-    statement = CompiledWrite(build, [*fields, *keys])
-
-    def update(values: Mapping[str, Any], match: Mapping[str, Any]) -> int:
-        return statement.execute(*[values[n] for n in names], *[match[n] for n in where])
-
-    return update
+                    where: Sequence[str]) -> CompiledUpdate:
+    return CompiledUpdate(model, names, where)
 
 
 def _default(field: Field) -> Any:

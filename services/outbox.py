@@ -28,11 +28,23 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]],
     ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite) skips a key already queued and
     leaves the caller's transaction intact, with no savepoint round trips.
     """
+    return _INSERT(*_rows(messages, merchant))
+
+
+def enqueue_later(messages: list[tuple[str, str, dict[str, Any]]],
+                  merchant: Merchant | int | None = None) -> None:
+    """As enqueue_many, when the caller needs no count: on PostgreSQL the INSERT then goes
+    with the transaction's COMMIT (statements.CompiledWrite.later)."""
+    _INSERT.later(*_rows(messages, merchant))
+
+
+def _rows(messages: list[tuple[str, str, dict[str, Any]]],
+          merchant: Merchant | int | None) -> list[dict[str, Any]]:
     for kind, _key, _payload in messages:
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
-    return _INSERT(*[{"kind": kind, "dedupe_key": key, "payload": payload, "merchant": merchant}
-                     for kind, key, payload in messages])
+    return [{"kind": kind, "dedupe_key": key, "payload": payload, "merchant": merchant}
+            for kind, key, payload in messages]
 
 
 # ON CONFLICT DO NOTHING: a dedupe key already queued is skipped (statements.py).

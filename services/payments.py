@@ -206,8 +206,8 @@ def record_acceptances(invoice: Invoice, required: list[Agreement], accepted: li
                            code="agreements_required")
     ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
     # One statement; a retried attempt has accepted them already: kept, not doubled.
-    _ACCEPT(*[{"invoice": invoice.id, "agreement": a.id, "version": a.version, "ip": ip,
-               "user_agent": user_agent} for a in required])
+    _ACCEPT.later(*[{"invoice": invoice.id, "agreement": a.id, "version": a.version,
+                     "ip": ip, "user_agent": user_agent} for a in required])
 
 
 # ---- the flow ----------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) 
                                    request.user_agent)
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
                 now = utcnow()
-                _MARK_PENDING({"pending_intent_id": ATTEMPT_PREFIX + attempt,
+                _MARK_PENDING.later({"pending_intent_id": ATTEMPT_PREFIX + attempt,
                                "pending_since": now, "pending_request": call,
                                "updated_at": now}, {"id": invoice_id})
                 break
@@ -565,7 +565,7 @@ def finalise(intent: Any) -> dict[str, Any]:
             invoice.pending_intent_id, invoice.pending_since = None, None
             invoice.pending_request = None
         invoice.updated_at = now
-        _SAVE_INVOICE_PAYMENT(invoice.__data__, {"id": invoice.id})
+        _SAVE_INVOICE_PAYMENT.later(invoice.__data__, {"id": invoice.id})
         if amount > booking.balance_cents:
             event(log, "overpayment", booking=booking.uuid, intent=intent.id)
         booking.balance_cents -= amount
@@ -573,7 +573,7 @@ def finalise(intent: Any) -> dict[str, Any]:
         if confirmed_now:
             booking.status = "confirmed"
         booking.updated_at = now
-        _SAVE_BOOKING_BALANCE(booking.__data__, {"id": booking.id})
+        _SAVE_BOOKING_BALANCE.later(booking.__data__, {"id": booking.id})
         queue_payment_messages(payment, invoice, booking, confirmed_now)
     event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
     return confirmation(payment, booking)
