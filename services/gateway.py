@@ -101,3 +101,31 @@ Client = stripe.StripeClient
 StripeError = stripe.StripeError
 CardError = stripe.CardError  # the bank declined: a decline_code and a message for people
 InvalidRequestError = stripe.InvalidRequestError  # unknown id, bad or reused parameters
+
+
+class StripeData(dict):
+    """A Stripe API object as its JSON, read by attribute (``intent.status``,
+    ``intent.metadata.to_dict()``) as the payment flow reads the SDK's StripeObjects.
+
+    Building a StripeObject from a PaymentIntent cost about 0.18 ms of CPU (the SDK walks
+    and wraps every nested value); the pay flow's one hot call reads a handful of fields.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return StripeData(value) if isinstance(value, dict) else value
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
+def create_payment_intent(client: Client, params: Mapping[str, Any],
+                          options: Mapping[str, Any]) -> StripeData:
+    """POST /v1/payment_intents through the SDK's own request path (encoding, retries,
+    idempotency key, error classes: CardError and the rest are raised as by
+    ``client.v1.payment_intents.create``), without building its object model."""
+    response = client.raw_request("post", "/v1/payment_intents", **params, **options)
+    return StripeData(response.data)
