@@ -25,7 +25,7 @@ import requests
 
 from app import create_app  # imported up front: one consistent set of modules per run
 from bench import seed, servers, wrk
-from bench.payclient import ConfirmClient
+from bench.payclient import ConfirmClient, direct_call
 from bench.querycount import count_queries
 from services.gateway import Urllib3Client
 
@@ -289,16 +289,16 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
         status, body = client.confirm(target, ctoken, "bench-" + target["uuid"][:8])
         return status == 200 and "confirmation" in body
 
-    def direct(args: tuple[dict[str, Any], str], http_client: str = "default") -> bool:
-        target, ctoken = args
-        intent = sdk(http_client).v1.payment_intents.create(params={
-            "amount": target["amount_cents"], "currency": "usd", "confirm": True,
-            "confirmation_token": ctoken, "automatic_payment_methods": {"enabled": True},
-            "use_stripe_sdk": True, "description": "Bench Kayaks: direct",
-            "metadata": {"invoice_uuid": target["uuid"], "amount_cents":
-                         str(target["amount_cents"]), "tip_cents": "0"},
-        }, options={"idempotency_key": "direct-" + target["uuid"]})
+    def direct(call: dict[str, Any], http_client: str = "default") -> bool:
+        intent = sdk(http_client).v1.payment_intents.create(params=call["params"],
+                                                             options=call["options"])
         return intent.status == "succeeded"
+
+    def direct_calls(label: str) -> list[dict[str, Any]]:
+        """The app's own create calls for n fresh targets, built before the clock starts."""
+        targets = [{"uuid": f"{label}-{i}", "amount_cents": 7176} for i in range(n)]
+        return [direct_call(t, token, f"{label}-{i}"[-16:])
+                for i, (t, token) in enumerate(zip(targets, tokens(n), strict=True))]
 
     def timed(fn: Any, work: list[Any]) -> tuple[float, int]:
         started = time.perf_counter()
@@ -328,11 +328,8 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
     # Interleaved rounds, the best of each side, as for the pages.
     direct_runs, lean_runs, app_runs = [], [], []
     for r in range(opts.rounds):
-        direct_targets = [{"uuid": f"direct-{r}-{i}", "amount_cents": 7176} for i in range(n)]
-        direct_runs.append(timed(direct, list(zip(direct_targets, tokens(n), strict=True))))
-        lean_targets = [{"uuid": f"lean-{r}-{i}", "amount_cents": 7176} for i in range(n)]
-        lean_runs.append(timed(lambda args: direct(args, "app"),
-                               list(zip(lean_targets, tokens(n), strict=True))))
+        direct_runs.append(timed(direct, direct_calls(f"direct-{r}")))
+        lean_runs.append(timed(lambda call: direct(call, "app"), direct_calls(f"lean-{r}")))
         app_runs.append(through_app(database_url, f"app-{r}"))
     direct_rate, direct_ok = max(direct_runs)
     report.add("payments", f"{n} distinct PaymentIntents, {opts.pay_concurrency} concurrent, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,3 +56,18 @@ class ConfirmClient:
             return response.status, json.loads(data)
         except ValueError:
             return response.status, {}
+
+
+def direct_call(target: dict[str, Any], ctoken: str, attempt: str) -> dict[str, Any]:
+    """The PaymentIntent create call the app makes for this target, built by the app's own
+    services.payments.intent_call: the direct side pays the same PaymentIntents (amount,
+    description, metadata, idempotency key), only without the app around the call."""
+    from models import Booking, Invoice, Merchant
+    from services.payments import PayRequest, intent_call
+
+    merchant = Merchant(name="Bench Kayaks", uuid=str(uuid.uuid4()), stripe_account=None)
+    booking = Booking(activity="Sunrise Sea-Kayak Tour", confirmation_code="BK-BENCH1",
+                      uuid=str(uuid.uuid4()))
+    invoice = Invoice(uuid=target["uuid"], currency="usd")
+    request = PayRequest(confirmation_token=ctoken, agreements=[], attempt_key=attempt)
+    return intent_call(invoice, booking, merchant, target["amount_cents"], request, attempt)
