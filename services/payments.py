@@ -212,21 +212,21 @@ def record_acceptances(invoice: Invoice, required: list[Agreement], accepted: li
 
 # ---- the flow ----------------------------------------------------------------------------
 
-def _lock_query(where: Any, agreements: bool = False) -> Any:
+def _lock_query(where: Any, agreements: bool = False, slot: bool = True) -> Any:
     """The invoice, its booking, merchant and slot, and the seats others hold on the slot.
 
     One statement for the checks of ``pay`` and ``finalise``; on PostgreSQL it locks the
     invoice and booking rows (never the shared merchant or slot rows), and those come back
     as committed by any lock holder it waited for. ``held_seats`` counts other bookings,
     which no lock covers: as with a separate query, it is a reading, not a reservation.
+    ``slot=False`` leaves out the slot and held seats (finalise checks no capacity).
     """
-    query = (
-        Invoice.select(Invoice, Booking, Merchant, Slot,
-                       held_seats(Booking.slot, Booking.id).alias("held_seats"))
-        .join(Booking).switch(Invoice).join(Merchant)
-        .switch(Booking).join(Slot, JOIN.LEFT_OUTER)
-        .where(where)
-    )
+    query = Invoice.select(Invoice, Booking, Merchant).join(Booking).switch(Invoice).join(Merchant)
+    if slot:
+        query = (query.select_extend(Slot, held_seats(Booking.slot, Booking.id)
+                                     .alias("held_seats"))
+                 .switch(Booking).join(Slot, JOIN.LEFT_OUTER))
+    query = query.where(where)
     if agreements:  # the booking's required agreements, a row each, in order
         query = (query.select_extend(BookingAgreement, Agreement).switch(Booking)
                  .join(BookingAgreement, JOIN.LEFT_OUTER, attr="agreement_link",
@@ -258,7 +258,7 @@ _IDS = {
     "token": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.token, v))),
     "uuid": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.uuid, v))),
 }
-_LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid))
+_LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid, slot=False))
 # Never a subquery of the locking select: on PostgreSQL that reads the snapshot from
 # before the lock wait, missing a payment the lock holder just recorded.
 _PAYMENT_OF_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
