@@ -433,7 +433,9 @@ def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -
         event(log, "stripe refused", invoice_id=invoice_id, error=type(exc).__name__)
         raise ServiceError("The payment could not be started. Please re-enter your card.",
                            code="payment_error") from exc
-    event(log, "payment intent", invoice_id=invoice_id, intent=intent.id, status=intent.status)
+    if intent.status != "succeeded":  # a success is logged once, as "payment finalised"
+        event(log, "payment intent", invoice_id=invoice_id, intent=intent.id,
+              status=intent.status)
     return _after_confirm(intent, invoice_id, marker)
 
 
