@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import re
@@ -192,3 +193,15 @@ def test_no_secrets_in_logs(pay_app, stripe_sdk, sandbox, captured_logs):
     for needle in (seeded["token"], api_key, secret, "sk_test_paylink", "4242424242424242",
                    pay_app.config["SECRET_KEY"]):
         assert needle not in text, needle
+
+
+def test_request_log_line_per_response(pay_app, captured_logs):
+    client = pay_app.test_client()
+    seeded = new_invoice(pay_app)
+    assert client.get(f"/pay/{seeded['token']}").status_code == 200
+    assert client.get("/pay/not-a-token").status_code == 404
+    lines = [json.loads(line) for line in captured_logs.getvalue().splitlines()
+             if '"msg": "request"' in line]
+    assert [(entry["method"], entry["status"]) for entry in lines] == [("GET", 200), ("GET", 404)]
+    assert lines[0]["path"] == "/pay/" + seeded["token"][:6] + "…"  # the token cut short
+    assert all(isinstance(entry["ms"], float) and entry["ts"] for entry in lines)

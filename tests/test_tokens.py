@@ -72,3 +72,23 @@ def test_deleted_invoice_and_rotated_token_are_404(app, client):
         Invoice.update(deleted_at=utcnow()).where(Invoice.id == invoice.id).execute()
         assert invoice_for_token(new, app.config["SECRET_KEY"]) is None
     assert client.get(f"/pay/{new}").status_code == 404
+
+
+def test_memoised_csrf_token_is_itsdangerous_own_signature():
+    """make_csrf reuses one HMAC per link and second; the token must stay exactly what
+    itsdangerous's TimestampSigner makes, and still check."""
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    nonce = tokens.new_nonce()
+    for _ in range(5):  # the two must fall in the same second
+        second = int(time.time())
+        ours = tokens.make_csrf("a-key", nonce)
+        theirs = TimestampSigner("a-key", salt=tokens.CSRF_SALT).sign(nonce).decode()
+        if int(time.time()) == second:
+            break
+    assert ours == theirs
+    assert tokens.check_csrf("a-key", nonce, ours)
+    assert not tokens.check_csrf("other-key", nonce, ours)
+    assert not tokens.check_csrf("a-key", tokens.new_nonce(), ours)
