@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--large", type=int, help="invoices in the large table (100,000)")
-    parser.add_argument("--payments", type=int, help="invoices paid each way (600; quick 60)")
+    parser.add_argument("--payments", type=int, help="invoices paid each way (600; quick 300)")
     parser.add_argument("--pay-concurrency", type=int, default=8)
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     opts.duration = opts.duration or (3 if opts.quick else 6)
     opts.rounds = opts.rounds or (1 if opts.quick else 2)
     opts.large = opts.large or (20_000 if opts.quick else 100_000)
-    opts.payments = opts.payments or (60 if opts.quick else 600)
+    opts.payments = opts.payments or (300 if opts.quick else 600)
     if opts.quick:
         opts.memory_requests = min(opts.memory_requests, 2_000)
 
