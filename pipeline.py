@@ -42,10 +42,6 @@ class PipelinedTransactions:
         self._unsent_local.statements = []
         return unsent
 
-    def _unsent_begin(self) -> bool:
-        unsent = getattr(self._unsent_local, "statements", None)
-        return bool(unsent) and unsent[0].startswith(b"BEGIN")
-
     def begin(self, isolation_level: int | None = None) -> None:
         if isolation_level is None:
             isolation_level = self._isolation_level  # type: ignore[attr-defined]
@@ -90,21 +86,17 @@ class PipelinedTransactions:
             self.cursor().execute(b"; ".join(statements))  # type: ignore[attr-defined]
 
     def commit(self) -> None:
-        begun_here = self._unsent_begin()
         unsent = self._take_unsent()
-        if begun_here and len(unsent) == 1:
-            return  # nothing ran: the server never saw this transaction
         if not unsent:
             super().commit()  # type: ignore[misc]
-            return
-        self._send([*unsent, b"COMMIT"])
+        elif not (len(unsent) == 1 and unsent[0].startswith(b"BEGIN")):
+            self._send([*unsent, b"COMMIT"])
+        # else nothing ran: the server never saw this transaction
 
     def rollback(self) -> None:
-        if self._unsent_begin():
-            self._take_unsent()  # the server never saw BEGIN: nothing to undo there
-            return
-        self._take_unsent()  # queued writes of a failed transaction are dropped
-        super().rollback()  # type: ignore[misc]
+        unsent = self._take_unsent()  # queued writes of a failed transaction are dropped
+        if not (unsent and unsent[0].startswith(b"BEGIN")):  # else the server never saw it
+            super().rollback()  # type: ignore[misc]
 
     def close(self) -> bool:
         self._take_unsent()

@@ -55,6 +55,13 @@ def held_seats(slot_id: Any, booking_id: Any) -> Any:
     return query if booking_id is None else query.where(other.id != booking_id)
 
 
+def joined_agreements(rows: list[Any]) -> list[Agreement]:
+    """The booking's agreements from a query that LEFT JOINs them as ``agreement_link``
+    (a row per agreement, in order; one row with no link when there are none)."""
+    links = (row.booking.agreement_link for row in rows)
+    return [link.agreement for link in links if link is not None]
+
+
 def slot_available(booking: Booking, held: int | None = None) -> bool:
     """A draft booking may only be paid while its slot still has room for it.
 

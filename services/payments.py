@@ -37,7 +37,7 @@ from models import (
     utcnow,
 )
 from services import gateway
-from services.bookings import held_seats, slot_available
+from services.bookings import held_seats, joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
 from services.notifications import queue_payment_messages
@@ -283,8 +283,7 @@ def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
     rows = list(_LOCKS[ref.column].rows(ref.value))
     if not rows:
         raise NotFound("No such invoice.")
-    links = (row.booking.agreement_link for row in rows)
-    return rows[0], rows[0].booking, [link.agreement for link in links if link is not None]
+    return rows[0], rows[0].booking, joined_agreements(rows)
 
 
 def invoice_id_of(ref: InvoiceRef) -> int:
@@ -330,8 +329,8 @@ def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) 
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
                 now = utcnow()
                 _MARK_PENDING.later({"pending_intent_id": ATTEMPT_PREFIX + attempt,
-                               "pending_since": now, "pending_request": call,
-                               "updated_at": now}, {"id": invoice_id})
+                                     "pending_since": now, "pending_request": call,
+                                     "updated_at": now}, {"id": invoice_id})
                 break
             if pending == ATTEMPT_PREFIX + attempt and invoice.pending_request:
                 # The browser retries this very attempt (after a timeout): replay the same

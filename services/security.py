@@ -39,12 +39,10 @@ def stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[
     return {"script": script, "frame": frames, "connect": connect}
 
 
-@lru_cache(maxsize=1024)
 def _policy_around_nonce(js_url: str | None, api_base: str | None,
                          frame_ancestors: tuple[str, ...], images: tuple[str, ...]
                          ) -> tuple[str, str]:
-    """The policy's text before and after the nonce: the same for every response of a
-    merchant's pages, so it is built once per (config, origins)."""
+    """The policy's text before and after the nonce (cached by _headers_around_nonce)."""
     stripe = stripe_sources(js_url, api_base)
     nonce = "\x00nonce\x00"
     # Origins are validated when saved; this keeps a bad row from rewriting the policy.

@@ -19,7 +19,7 @@ from models import (
     Merchant,
     Slot,
 )
-from services.bookings import held_seats
+from services.bookings import held_seats, joined_agreements
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
 from services.view_cache import digest
@@ -128,8 +128,7 @@ class PageRows:
 
     def models(self) -> tuple[Invoice, list[Agreement]]:
         invoices = list(self.query.objects(self.rows))
-        links = (i.booking.agreement_link for i in invoices)
-        return invoices[0], [link.agreement for link in links if link is not None]
+        return invoices[0], joined_agreements(invoices)
 
 
 def _rows(query: CompiledSelect, key: str) -> PageRows | None:
