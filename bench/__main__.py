@@ -25,7 +25,7 @@ import requests
 
 from app import create_app  # imported up front: one consistent set of modules per run
 from bench import seed, servers, wrk
-from bench.payclient import ConfirmClient, direct_call
+from bench.payclient import ConfirmClient, confirmation_tokens, direct_call
 from bench.querycount import count_queries
 from services.gateway import Urllib3Client
 
@@ -281,9 +281,7 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
         return getattr(local, http_client)
 
     def tokens(count: int) -> list[str]:
-        with ThreadPoolExecutor(8) as pool:
-            return list(pool.map(lambda _: sdk().v1.test_helpers.confirmation_tokens.create(
-                params={"payment_method": "pm_card_visa"}).id, range(count)))
+        return confirmation_tokens(sdk, count)
 
     def via_app(args: tuple[dict[str, Any], str]) -> bool:
         target, ctoken = args

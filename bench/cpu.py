@@ -27,7 +27,7 @@ from typing import Any
 import requests
 
 from bench import seed, servers, wrk
-from bench.payclient import ConfirmClient, direct_call
+from bench.payclient import ConfirmClient, confirmation_tokens, direct_call
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -120,11 +120,6 @@ def payments(app: servers.Gunicorn, sandbox: servers.SandboxProcess, n: int,
                                                base_addresses={"api": sandbox.url})
         return local.client
 
-    def confirmation_tokens(count: int) -> list[str]:
-        with ThreadPoolExecutor(8) as pool:
-            return list(pool.map(lambda _: sdk().v1.test_helpers.confirmation_tokens.create(
-                params={"payment_method": "pm_card_visa"}).id, range(count)))
-
     def direct(call: dict[str, Any]) -> bool:
         intent = sdk().v1.payment_intents.create(params=call["params"], options=call["options"])
         return intent.status == "succeeded"
@@ -150,9 +145,9 @@ def payments(app: servers.Gunicorn, sandbox: servers.SandboxProcess, n: int,
                       for t in targets]
     # Built before the clock starts: the direct side times only the SDK and the sandbox.
     work = [direct_call(target, token, "cpu-" + target["uuid"][-8:])
-            for target, token in zip(direct_targets, confirmation_tokens(n), strict=True)]
+            for target, token in zip(direct_targets, confirmation_tokens(sdk, n), strict=True)]
     measured("payment, stripe SDK direct", lambda: run(direct, work), processes)
-    work = list(zip(targets, confirmation_tokens(n), strict=True))
+    work = list(zip(targets, confirmation_tokens(sdk, n), strict=True))
     measured("payment, /pay/<token>/confirm", lambda: run(via_app, work), processes)
 
 
