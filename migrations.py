@@ -1,6 +1,6 @@
 """Versioned schema changes with peewee's migrator.
 
-A fresh database gets every table from ``models.create_schema`` at the newest shape,
+A fresh database gets every table from ``create_schema`` (below) at the newest shape,
 so each migration must be safe on a schema that already has its change (check first).
 Add a function to MIGRATIONS; its position (1-based) is its version number.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
-from models import IdempotencyKey, Invoice, MerchantUser, SchemaVersion, db, is_sqlite
+from models import MODELS, IdempotencyKey, Invoice, MerchantUser, SchemaVersion, db, is_sqlite
 
 
 def _migrator() -> SchemaMigrator:
@@ -61,3 +61,10 @@ def apply_migrations() -> int:
             SchemaVersion.insert(version=version).on_conflict_ignore().execute()
         ran += 1
     return ran
+
+
+def create_schema() -> int:
+    """Create missing tables and apply pending migrations. Safe to run twice."""
+    with db.atomic():
+        db.create_tables(MODELS, safe=True)
+    return apply_migrations()

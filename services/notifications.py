@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from models import Booking, CustomerPayment, Invoice, Merchant, new_uuid
-from services.outbox import enqueue, enqueue_later, enqueue_many
+from services.outbox import enqueue, enqueue_many
 
 
 def queue_invoice_message(invoice: Invoice, *, resend: bool = False) -> bool:
@@ -48,7 +48,7 @@ def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: 
         "currency": payment.currency, "confirmation_number": payment.confirmation_number,
         "booking_status": booking.status, "booking_balance_cents": booking.balance_cents,
     })
-    enqueue_later([*messages, *webhook], merchant)  # one INSERT, sent with the COMMIT
+    enqueue_many([*messages, *webhook], merchant)  # one INSERT
 
 
 def queue_booking_expired(booking: Booking) -> None:

@@ -41,7 +41,6 @@ from services.bookings import held_seats, joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
 from services.notifications import queue_payment_messages
-from statements import CompiledSelect, compiled_insert, compiled_update
 
 log = logging.getLogger("paylink.payments")
 
@@ -205,9 +204,13 @@ def record_acceptances(invoice: Invoice, required: list[Agreement], accepted: li
         raise ServiceError("Please accept: " + ", ".join(missing) + ".",
                            code="agreements_required")
     ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
-    # One statement; a retried attempt has accepted them already: kept, not doubled.
-    _ACCEPT.later(*[{"invoice": invoice.id, "agreement": a.id, "version": a.version,
-                     "ip": ip, "user_agent": user_agent} for a in required])
+    if not required:
+        return
+    # A retried attempt has accepted them already: kept, not doubled.
+    AgreementAcceptance.insert_many([
+        {"invoice": invoice.id, "agreement": a.id, "version": a.version, "ip": ip,
+         "user_agent": user_agent, "accepted_at": utcnow()} for a in required
+    ]).on_conflict_ignore().execute()
 
 
 # ---- the flow ----------------------------------------------------------------------------
@@ -247,40 +250,13 @@ def _live(column: Any, value: Any) -> Any:
     return (column == value) & Invoice.deleted_at.is_null()
 
 
-# Compiled once per database (statements.CompiledSelect); pay locks by whatever it is given,
-# so a link or uuid costs no separate lookup first.
-_LOCKS = {
-    "id": CompiledSelect(lambda v: _lock_query(Invoice.id == v, agreements=True)),
-    "token": CompiledSelect(lambda v: _lock_query(_live(Invoice.token, v), agreements=True)),
-    "uuid": CompiledSelect(lambda v: _lock_query(_live(Invoice.uuid, v), agreements=True)),
-}
-_IDS = {
-    "token": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.token, v))),
-    "uuid": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.uuid, v))),
-}
-_LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid, slot=False))
-# Never a subquery of the locking select: on PostgreSQL that reads the snapshot from
-# before the lock wait, missing a payment the lock holder just recorded.
-_PAYMENT_OF_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
-    CustomerPayment.stripe_payment_intent_id == intent_id))
-# The pay flow's writes, compiled once (statements.py).
-_MARK_PENDING = compiled_update(
-    Invoice, ["pending_intent_id", "pending_since", "pending_request", "updated_at"], ["id"])
-_ACCEPT = compiled_insert(AgreementAcceptance, ignore_conflicts=True)
-# ON CONFLICT DO NOTHING: a PaymentIntent already recorded inserts nothing (see finalise).
-_INSERT_PAYMENT = compiled_insert(CustomerPayment, ignore_conflicts=True)
-_SAVE_INVOICE_PAYMENT = compiled_update(
-    Invoice, ["amount_paid_cents", "status", "paid_at", "pending_intent_id", "pending_since",
-              "pending_request", "updated_at"], ["id"])
-_SAVE_BOOKING_BALANCE = compiled_update(Booking, ["balance_cents", "status", "updated_at"],
-                                        ["id"])
-
-
 def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
     """Inside locked_transaction: the invoice and its booking, locked together, and the
     agreements the booking requires. ``invoice.merchant``, ``booking.slot`` and
     ``invoice.held_seats`` come with them."""
-    rows = list(_LOCKS[ref.column].rows(ref.value))
+    where = Invoice.id == ref.value if ref.column == "id" else _live(
+        getattr(Invoice, ref.column), ref.value)
+    rows = list(_lock_query(where, agreements=True))
     if not rows:
         raise NotFound("No such invoice.")
     return rows[0], rows[0].booking, joined_agreements(rows)
@@ -289,7 +265,8 @@ def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
 def invoice_id_of(ref: InvoiceRef) -> int:
     if ref.column == "id":
         return ref.value
-    found = _IDS[ref.column].first(ref.value)
+    found = Invoice.select(Invoice.id).where(
+        _live(getattr(Invoice, ref.column), ref.value)).first()
     if found is None:
         raise NotFound("No such invoice.")
     return found.id
@@ -328,9 +305,9 @@ def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) 
                                    request.user_agent)
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
                 now = utcnow()
-                _MARK_PENDING.later({"pending_intent_id": ATTEMPT_PREFIX + attempt,
-                                     "pending_since": now, "pending_request": call,
-                                     "updated_at": now}, {"id": invoice_id})
+                Invoice.update(pending_intent_id=ATTEMPT_PREFIX + attempt, pending_since=now,
+                               pending_request=call, updated_at=now).where(
+                    Invoice.id == invoice_id).execute()
                 break
             if pending == ATTEMPT_PREFIX + attempt and invoice.pending_request:
                 # The browser retries this very attempt (after a timeout): replay the same
@@ -536,7 +513,8 @@ def finalise(intent: Any) -> dict[str, Any]:
         raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
     metadata = _metadata(intent)
     with locked_transaction():
-        invoice = _LOCK_BY_UUID.first(str(metadata.get("invoice_uuid")))
+        invoice = _lock_query(Invoice.uuid == str(metadata.get("invoice_uuid")),
+                              slot=False).first()
         if invoice is None:
             raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
         verify_intent(intent, invoice)
@@ -549,10 +527,13 @@ def finalise(intent: Any) -> dict[str, Any]:
             stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
             created_at=utcnow(),
         )
-        if not _INSERT_PAYMENT(payment.__data__):
+        inserted = (CustomerPayment.insert(payment.__data__).on_conflict_ignore()
+                    .as_rowcount().execute())
+        if not inserted:
             # Recorded already: by a finaliser that held the lock before us (browser, return
             # URL and webhooks all come here). Our own statement sees its committed row.
-            existing = _PAYMENT_OF_INTENT.first(intent.id)
+            existing = CustomerPayment.get_or_none(
+                CustomerPayment.stripe_payment_intent_id == intent.id)
             if existing is None:  # a random confirmation number clashed: vanishingly rare
                 raise GatewayUnavailable("Please try again.", code="finalise_retry")
             return confirmation(existing, booking)
@@ -566,7 +547,9 @@ def finalise(intent: Any) -> dict[str, Any]:
             invoice.pending_intent_id, invoice.pending_since = None, None
             invoice.pending_request = None
         invoice.updated_at = now
-        _SAVE_INVOICE_PAYMENT.later(invoice.__data__, {"id": invoice.id})
+        invoice.save(only=[Invoice.amount_paid_cents, Invoice.status, Invoice.paid_at,
+                           Invoice.pending_intent_id, Invoice.pending_since,
+                           Invoice.pending_request, Invoice.updated_at])
         if amount > booking.balance_cents:
             event(log, "overpayment", booking=booking.uuid, intent=intent.id)
         booking.balance_cents -= amount
@@ -574,7 +557,7 @@ def finalise(intent: Any) -> dict[str, Any]:
         if confirmed_now:
             booking.status = "confirmed"
         booking.updated_at = now
-        _SAVE_BOOKING_BALANCE.later(booking.__data__, {"id": booking.id})
+        booking.save(only=[Booking.balance_cents, Booking.status, Booking.updated_at])
         queue_payment_messages(payment, invoice, booking, confirmed_now)
     event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
     return confirmation(payment, booking)
