@@ -208,6 +208,9 @@ class CustomerPayment(BaseModel):
     card_brand = CharField(max_length=32, null=True)
     card_last4 = CharField(max_length=4, null=True)
     refunded_cents = IntegerField(default=0)
+    # What this charge took beyond the booking's balance (a payment that finished after
+    # another had paid the booking): refunded automatically, before any other refund.
+    excess_cents = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
 
 

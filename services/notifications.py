@@ -69,12 +69,15 @@ def queue_booking_expired(booking: Booking) -> None:
 
 
 def queue_refund_webhook(payment: CustomerPayment, stripe_refund_id: str,
-                         amount_cents: int) -> None:
+                         amount_cents: int, reason: str | None = None) -> None:
+    """payment.refunded; ``reason`` "overpayment" marks the automatic refund of a charge
+    beyond the booking's balance."""
     merchant = Merchant.select().join(Booking, on=(Booking.merchant == Merchant.id)).where(
         Booking.id == payment.booking_id).get()
     queue_merchant_webhook(merchant, "payment.refunded", f"refund:{stripe_refund_id}", {
         "payment_uuid": payment.uuid, "refund_id": stripe_refund_id,
         "amount_cents": amount_cents, "refunded_cents": payment.refunded_cents,
+        "reason": reason or "requested",
     })
 
 

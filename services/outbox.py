@@ -11,7 +11,7 @@ from typing import Any
 
 from models import Merchant, OutboxMessage, new_uuid, utcnow
 
-KINDS = ("email", "sms", "calendar_sync", "merchant_webhook")
+KINDS = ("email", "sms", "calendar_sync", "merchant_webhook", "excess_refund")
 
 
 def enqueue(kind: str, dedupe_key: str, payload: dict[str, Any],
