@@ -33,9 +33,9 @@ def test_first_draft_to_pay_takes_the_seats(any_pay_app, stripe_sdk):
 
 
 def test_two_drafts_paying_at_once_never_overfill(any_pay_app, stripe_sdk, sandbox):
-    from tests.conftest import LiveServer
-
     import requests
+
+    from tests.conftest import LiveServer
 
     first, second = _two_drafts(any_pay_app)
     sandbox.configure(latency_ms=150)
