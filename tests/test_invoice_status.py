@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from models import Invoice, db, utcnow
-from services.invoices import STAX_STATUSES, stax_status, status_filter
+from services.invoices import STAX_STATUSES, status_filter, stax_status
 from tests import factories
 
 
