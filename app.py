@@ -11,9 +11,26 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
+from blueprints import (
+    branding,
+    console,
+    errors,
+    health,
+    merchant_api,
+    openapi,
+    pay,
+    public_api,
+    ratelimits,
+    security,
+    webhooks,
+)
+from blueprints.console_cli import COMMANDS as CONSOLE_COMMANDS
+from commands import COMMANDS
 from extensions import csrf, limiter, mail
+from jobs import COMMANDS as JOB_COMMANDS
 from logging_setup import configure_logging
 from models import bind_database, db
+from services.gateway import make_client
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -70,25 +87,12 @@ def register_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from services.gateway import make_client
-
     mail.init_app(app)
     csrf.init_app(app)
     app.extensions["stripe_client"] = make_client(app.config)
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import (
-        branding,
-        console,
-        health,
-        merchant_api,
-        openapi,
-        pay,
-        public_api,
-        webhooks,
-    )
-
     app.register_blueprint(health.bp)
     app.register_blueprint(pay.bp)
     app.register_blueprint(branding.bp)
@@ -100,15 +104,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from blueprints import errors
-
     errors.register(app)
 
 
 def register_security(app: Flask) -> None:
     """Security headers on every response; rate limits; the proxy hops to trust."""
-    from blueprints import merchant_api, ratelimits, security
-
     security.register(app)
     ratelimits.limit_merchant_api(merchant_api.bp)
     limiter.init_app(app)
@@ -118,9 +118,5 @@ def register_security(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from blueprints.console_cli import COMMANDS as CONSOLE_COMMANDS
-    from commands import COMMANDS
-    from jobs import COMMANDS as JOB_COMMANDS
-
     for command in COMMANDS + JOB_COMMANDS + CONSOLE_COMMANDS:
         app.cli.add_command(command)

@@ -31,8 +31,7 @@ def seed_demo_command(as_json: bool) -> None:
     """Add a demo booking with an open invoice and print its pay link."""
     with db.connection_context():
         create_schema()
-        with db.atomic():
-            seeded = seed_demo()
+        seeded = seed_demo()
     invoice = seeded["invoice"]
     url = pay_url(invoice, current_app.config["SECRET_KEY"], current_app.config["PAYLINK_BASE_URL"])
     if as_json:

@@ -7,12 +7,13 @@ at SQLite or PostgreSQL without touching the models.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from peewee import (
@@ -32,6 +33,8 @@ from peewee import (
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -367,6 +370,17 @@ def locked_transaction() -> Iterator[None]:
     """
     with db.atomic():
         yield
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """A service function that runs in one transaction (a savepoint inside another):
+    callers, blueprints included, never open transactions themselves."""
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with db.atomic():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def for_update(query: Any) -> Any:

@@ -37,7 +37,7 @@ from blueprints.console_forms import (
     SendInvoiceForm,
 )
 from extensions import csrf, limiter
-from models import Invoice, Merchant, db, new_uuid
+from models import Invoice, Merchant, new_uuid
 from services import console_auth
 from services.booking_admin import get_booking
 from services.console import (
@@ -313,8 +313,7 @@ def _settings_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
 
 def _save_settings(form: Any, data: dict[str, Any]) -> bool:
     try:
-        with db.atomic():
-            update_settings(merchant(), data)
+        update_settings(merchant(), data)
     except ServiceError as exc:
         g.console_merchant = Merchant.get_by_id(merchant().id)  # drop the half-applied edit
         form.service_error(*field_error(exc))
@@ -353,6 +352,5 @@ def settings_branding() -> ResponseReturnValue:
 @bp.post("/settings/api-key")
 def settings_api_key() -> ResponseReturnValue:
     """A new merchant API key, shown on this response only; the old key stops working."""
-    with db.atomic():
-        key = rotate_api_key(merchant())
+    key = rotate_api_key(merchant())
     return make_response(_settings_page(new_key=key))

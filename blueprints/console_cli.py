@@ -30,8 +30,7 @@ def create_user_command(email: str, merchant_uuid: str, password: str) -> None:
         if merchant is None:
             raise click.ClickException(f"No merchant {merchant_uuid}.")
         try:
-            with db.atomic():
-                user = create_user(merchant, email, password)
+            user = create_user(merchant, email, password)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from None
     click.echo(f"Console user {user.email} created for {merchant.name}.")
@@ -54,14 +53,13 @@ def seed_console_user_command(email: str, password: str | None) -> None:
             raise click.ClickException(
                 f"No merchant {DEMO_MERCHANT!r} yet: run `flask --app app seed-demo` first.")
         try:
-            with db.atomic():
-                user = MerchantUser.get_or_none(MerchantUser.email == normalize_email(email))
-                if user is None:
-                    user = create_user(merchant, email, password)
-                elif user.merchant_id != merchant.id:
-                    raise click.ClickException(f"{email} belongs to another merchant.")
-                else:
-                    set_password(user, password)
+            user = MerchantUser.get_or_none(MerchantUser.email == normalize_email(email))
+            if user is None:
+                user = create_user(merchant, email, password)
+            elif user.merchant_id != merchant.id:
+                raise click.ClickException(f"{email} belongs to another merchant.")
+            else:
+                set_password(user, password)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from None
     click.echo(f"Console sign-in for {merchant.name}: /console/login")

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from blueprints.api_support import current_merchant, idempotent, json_body
-from models import Invoice, db
+from models import Invoice
 from services import fields
 from services.agreements import agreement_json, create_agreement, list_agreements
 from services.booking_admin import (
@@ -66,8 +66,7 @@ def merchant_settings() -> ResponseReturnValue:
 @bp.patch("/merchant")
 def merchant_update() -> ResponseReturnValue:
     """Partial update: allowed_embed_origins, webhook_url, calendar_sync, branding, ..."""
-    with db.atomic():
-        merchant = update_settings(current_merchant(), json_body())
+    merchant = update_settings(current_merchant(), json_body())
     return jsonify(success=True, merchant=settings_json(merchant))
 
 
@@ -80,8 +79,7 @@ def agreements_list() -> ResponseReturnValue:
 @bp.post("/agreements")
 @idempotent
 def agreements_create() -> ResponseReturnValue:
-    with db.atomic():
-        agreement = create_agreement(current_merchant(), json_body())
+    agreement = create_agreement(current_merchant(), json_body())
     return jsonify(success=True, agreement=agreement_json(agreement)), 201
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
+from blueprints.merchant_api import invoice_detail
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice
 from services.payments import InvoiceRef, PayRequest, amount_due_now, pay, unpayable_reason
@@ -30,8 +31,6 @@ def read_invoice(uuid: str) -> ResponseReturnValue:
 
     """
     if "Authorization" in request.headers:
-        from blueprints.merchant_api import invoice_detail
-
         return invoice_detail(uuid)
     found = read_rows(uuid)
     body = public_view(*found) if found else None

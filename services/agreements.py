@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Agreement, Merchant
+from models import Agreement, Merchant, transactional
 from services import fields
 from services.errors import ServiceError
 
 MAX_BODY = 50_000
 
 
+@transactional
 def create_agreement(merchant: Merchant, data: dict[str, Any]) -> Agreement:
     title = fields.string(data, "title", required=True)
     body = fields.string(data, "body", required=True, max_length=MAX_BODY)

@@ -24,6 +24,7 @@ from services.agreements import resolve_agreements
 from services.bookings import create_booking, held_seats, touch
 from services.cart import cart_total, normalize_cart
 from services.errors import Conflict, NotFound, ServiceError
+from services.paging import decode_cursor, encode_cursor, page_limit
 
 MAX_PARTICIPANTS = 10_000
 
@@ -243,8 +244,6 @@ def booking_json(booking: Booking) -> dict[str, Any]:
 
 def list_bookings(merchant: Merchant, args: dict[str, Any]) -> tuple[list[Booking], str | None]:
     """Newest first; filters status and external_ref; keyset paging (limit, cursor)."""
-    from services.invoice_queries import decode_cursor, encode_cursor, page_limit
-
     query = Booking.select().where(Booking.merchant == merchant)
     status = fields.choice(args, "status", BOOKING_STATUSES)
     if status:

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import IntegrityError
 
-from models import Merchant, MerchantUser, utcnow
+from models import Merchant, MerchantUser, transactional, utcnow
 from services import fields
 from services.errors import ServiceError
 
@@ -38,6 +38,7 @@ def check_password_rules(password: str) -> None:
         raise ServiceError(f"The password must have at most {MAX_PASSWORD} characters.")
 
 
+@transactional
 def create_user(merchant: Merchant, email: str, password: str) -> MerchantUser:
     """A console user for this merchant (422 for a bad email or short password, 409 taken)."""
     address = normalize_email(email)
@@ -51,6 +52,7 @@ def create_user(merchant: Merchant, email: str, password: str) -> MerchantUser:
         raise ServiceError(f"A console user {address} already exists.", status=409) from None
 
 
+@transactional
 def set_password(user: MerchantUser, password: str) -> None:
     check_password_rules(password)
     user.password_hash = hash_password(password)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from models import Agreement, Customer, Merchant, Slot, utcnow
+from models import Agreement, Customer, Merchant, Slot, transactional, utcnow
 from services.bookings import create_booking
 from services.invoices import create_invoice
 from services.merchants import create_merchant
@@ -36,6 +36,7 @@ def _demo_merchant() -> tuple[Merchant, str | None]:
     return merchant, api_key
 
 
+@transactional
 def seed_demo() -> dict[str, Any]:
     """Add a payable booking + invoice; returns the objects and the key if just created."""
     merchant, api_key = _demo_merchant()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from models import Booking, CustomerPayment, Invoice, Merchant, db
@@ -17,8 +16,7 @@ from services.invoices import (
     status_filter,
     stax_status,
 )
-
-MAX_LIMIT = 100
+from services.paging import decode_cursor, encode_cursor, page_limit
 
 
 def get_invoice(merchant: Merchant, invoice_uuid: str) -> Invoice:
@@ -96,19 +94,6 @@ def payment_json(payment: CustomerPayment) -> dict[str, Any]:
     }
 
 
-def decode_cursor(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    try:
-        return int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
-    except (ValueError, UnicodeDecodeError):
-        raise ServiceError("cursor is not valid; use next_cursor from the last page.") from None
-
-
-def encode_cursor(invoice_id: int) -> str:
-    return base64.urlsafe_b64encode(str(invoice_id).encode()).decode().rstrip("=")
-
-
 def list_invoices(merchant: Merchant, args: dict[str, Any],
                   booking: Booking | None = None) -> tuple[list[Invoice], str | None]:
     """Newest first, keyset paging on id; deleted invoices only when asked for by status."""
@@ -132,11 +117,3 @@ def list_invoices(merchant: Merchant, args: dict[str, Any],
     rows = list(query.order_by(Invoice.id.desc()).limit(limit + 1))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
-
-
-def page_limit(raw: str | None) -> int:
-    if raw is None:
-        return 20
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ServiceError(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
-    return int(raw)

@@ -13,6 +13,7 @@ from peewee import Expression, Value
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
+from services.notifications import queue_invoice_message
 from services.payments import PENDING_MESSAGE
 
 Found = TypeVar("Found")
@@ -173,8 +174,6 @@ def _require_live(invoice: Invoice, action: str) -> None:
 
 def send_invoice(invoice: Invoice, *, resend: bool = False) -> Invoice:
     """Queue the invoice email or SMS (same link); sent_at is set when it is delivered."""
-    from services.notifications import queue_invoice_message
-
     with locked_transaction():
         invoice = _locked(invoice)
         if invoice.deleted_at is not None:

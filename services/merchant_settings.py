@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from models import Merchant
+from models import Merchant, transactional
 from services import fields
 from services.errors import ServiceError
 
@@ -70,6 +70,7 @@ def settings_json(merchant: Merchant) -> dict[str, Any]:
     }
 
 
+@transactional
 def update_settings(merchant: Merchant, data: dict[str, Any]) -> Merchant:
     """Apply a partial update; unknown fields are refused so typos do not pass silently."""
     known = {"name", "allowed_embed_origins", "webhook_url", "calendar_sync", "branding",

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-from models import Merchant
+from models import Merchant, transactional
 
 KEY_PREFIX = "pl_key_"
 
@@ -31,6 +31,7 @@ def create_merchant(name: str, currency: str = "usd", locale: str = "en_US",
     return merchant, api_key
 
 
+@transactional
 def rotate_api_key(merchant: Merchant) -> str:
     api_key = new_api_key()
     merchant.api_key_hash = hash_key(api_key)
