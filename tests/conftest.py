@@ -2,6 +2,11 @@
 
 PostgreSQL tests need the server at TEST_DATABASE_URL (default the local `test` database).
 With PAYLINK_REQUIRE_POSTGRES=1 (CI) a missing server fails the run; otherwise they skip.
+
+Tests marked ``@pytest.mark.pgbouncer`` run a third time through PgBouncer in transaction
+pooling mode at TEST_PGBOUNCER_URL (``scripts/pgbouncer.sh start``; its ``url`` prints it):
+their ``database_url`` gains a "pgbouncer" param, the load tests' ``load`` one too. With
+PAYLINK_REQUIRE_PGBOUNCER=1 (CI) a missing or wrong PgBouncer fails the run; otherwise they skip.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -19,6 +25,7 @@ from app import create_app
 from models import MODELS, create_schema, db, is_postgres
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PGBOUNCER_URL = os.environ.get("TEST_PGBOUNCER_URL", "")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -76,11 +83,83 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'paylink.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def with_database(url: str, name: str) -> str:
+    """The same server URL (query kept) for another database name."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def without_pooler(url: str) -> str:
+    """The URL less the app's own ``pooler`` parameter, for libpq/psycopg2 directly."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "pooler"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _pgbouncer_problem(url: str) -> str | None:
+    """None when ``url`` reaches PostgreSQL through a PgBouncer in transaction pooling mode
+    with the same database as TEST_DATABASE_URL, else what is wrong."""
+    if not url:
+        return ("TEST_PGBOUNCER_URL is not set (scripts/pgbouncer.sh start; "
+                "export TEST_PGBOUNCER_URL=$(scripts/pgbouncer.sh url))")
+    parts, own = urlsplit(url), urlsplit(PG_URL)
+    if parts.path != own.path:  # the suite drops and creates tables: only in its own database
+        return f"TEST_PGBOUNCER_URL {url} must name TEST_DATABASE_URL's database {own.path[1:]}"
+    if ("pooler", "transaction") not in parse_qsl(parts.query):
+        return f"TEST_PGBOUNCER_URL {url} lacks ?pooler=transaction"
+    try:
+        import psycopg2
+
+        psycopg2.connect(without_pooler(url), connect_timeout=3).close()
+        admin = psycopg2.connect(with_database(without_pooler(url), "pgbouncer"),
+                                 connect_timeout=3)
+        try:
+            admin.autocommit = True  # the admin console knows no BEGIN
+            with admin.cursor() as cur:
+                cur.execute("SHOW CONFIG")
+                settings = {row[0]: row[1] for row in cur.fetchall()}
+        finally:
+            admin.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+        return f"PgBouncer at {url} is unreachable ({type(exc).__name__}: {exc})".strip()
+    if settings.get("pool_mode") != "transaction":
+        return f"PgBouncer at {url} pools in {settings.get('pool_mode')!r} mode, not transaction"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url() -> str:
+    """TEST_PGBOUNCER_URL: the test database through PgBouncer, ?pooler=transaction on it."""
+    problem = _pgbouncer_problem(PGBOUNCER_URL)
+    if problem:
+        if os.environ.get("PAYLINK_REQUIRE_PGBOUNCER") == "1":
+            pytest.fail(problem + "; PAYLINK_REQUIRE_PGBOUNCER=1 requires it.", pytrace=False)
+        pytest.skip(problem + "; set PAYLINK_REQUIRE_PGBOUNCER=1 to make this an error.")
+    return PGBOUNCER_URL
+
+
+# A test marked pgbouncer runs once more, through PgBouncer, for each of these fixtures it uses.
+ENGINE_PARAMS = {"database_url": ["sqlite", "postgres"], "load": ["direct"]}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    through_pgbouncer = metafunc.definition.get_closest_marker("pgbouncer") is not None
+    for name, params in ENGINE_PARAMS.items():
+        if name not in metafunc.fixturenames:
+            continue
+        if name == "database_url" or through_pgbouncer:
+            metafunc.parametrize(name, [*params, "pgbouncer"] if through_pgbouncer else params,
+                                 indirect=True)
+
+
+@pytest.fixture
 def database_url(request, tmp_path) -> str:
-    """Run the test once on SQLite and once on PostgreSQL."""
+    """Run the test once on SQLite and once on PostgreSQL (and through PgBouncer when it is
+    marked ``pgbouncer``)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'paylink.db'}"
+    if request.param == "pgbouncer":
+        return request.getfixturevalue("pgbouncer_url")
     return request.getfixturevalue("postgres_url")
 
 
