@@ -106,7 +106,11 @@ def _running_cluster(tmp_path_factory, db_name: str,
     logs = tmp_path_factory.mktemp("load")
     db_url = servers.recreate_pg_database(db_name)
     app_url = with_database(pgbouncer_url, db_name) if pgbouncer_url else db_url
-    seed.reset(app_url)
+    try:
+        seed.reset(app_url)
+    except BaseException:  # e.g. an app that cannot reach it: the database goes anyway
+        servers.drop_pg_database(db_name)
+        raise
     sandbox = servers.SandboxProcess(logs / "sandbox.log")
     env = servers.app_env(
         app_url, sandbox.url, RATELIMIT_STORAGE_URI=REDIS_URL,
