@@ -126,12 +126,13 @@ start() {
   write_config "$port"
   run_as_owner "$(pgbouncer_bin)" -q -d "$DIR/pgbouncer.ini" \
     || die "pgbouncer did not start; see $DIR/pgbouncer.log"
-  for _ in $(seq 1 50); do
+  local deadline=$((SECONDS + 15))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if answers "$port"; then
       echo "$port"
       return
     fi
-    sleep 0.1
+    sleep 0.2
   done
   tail -20 "$DIR/pgbouncer.log" >&2 || true
   die "PgBouncer on 127.0.0.1:$port did not reach PostgreSQL at $UPSTREAM_HOST:$UPSTREAM_PORT"
