@@ -96,6 +96,27 @@ def without_pooler(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one statement in autocommit (PgBouncer's admin console knows no BEGIN and
+    only the simple protocol), by psycopg 3 or else psycopg2, whichever is installed."""
+    try:
+        import psycopg
+    except ImportError:
+        import psycopg2
+
+        conn = psycopg2.connect(url, connect_timeout=3)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        finally:
+            conn.close()
+    with psycopg.connect(url, connect_timeout=3, autocommit=True,
+                         cursor_factory=psycopg.ClientCursor) as conn:
+        return conn.execute(sql).fetchall()
+
+
 def _pgbouncer_problem(url: str) -> str | None:
     """None when ``url`` reaches PostgreSQL through a PgBouncer in transaction pooling mode
     with the same database as TEST_DATABASE_URL, else what is wrong."""
@@ -108,18 +129,9 @@ def _pgbouncer_problem(url: str) -> str | None:
     if ("pooler", "transaction") not in parse_qsl(parts.query):
         return f"TEST_PGBOUNCER_URL {url} lacks ?pooler=transaction"
     try:
-        import psycopg2
-
-        psycopg2.connect(without_pooler(url), connect_timeout=3).close()
-        admin = psycopg2.connect(with_database(without_pooler(url), "pgbouncer"),
-                                 connect_timeout=3)
-        try:
-            admin.autocommit = True  # the admin console knows no BEGIN
-            with admin.cursor() as cur:
-                cur.execute("SHOW CONFIG")
-                settings = {row[0]: row[1] for row in cur.fetchall()}
-        finally:
-            admin.close()
+        _query(without_pooler(url), "SELECT 1")
+        rows = _query(with_database(without_pooler(url), "pgbouncer"), "SHOW CONFIG")
+        settings = {row[0]: row[1] for row in rows}
     except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
         return f"PgBouncer at {url} is unreachable ({type(exc).__name__}: {exc})".strip()
     if settings.get("pool_mode") != "transaction":
