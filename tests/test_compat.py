@@ -51,7 +51,7 @@ def test_pyproject_declares_the_supported_versions():
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     declared = {}
     for requirement in pyproject["project"]["dependencies"]:
-        name, spec = re.match(r"([A-Za-z0-9_.-]+)\s*(.*)", requirement).groups()
+        name, spec = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)", requirement).groups()
         declared[name.lower()] = spec.replace(" ", "")
     for name, spec in SUPPORTED_VERSIONS.items():
         assert declared[name] == spec, (name, declared[name], spec)
