@@ -150,18 +150,20 @@ def pgbouncer_url() -> str:
     return PGBOUNCER_URL
 
 
-# A test marked pgbouncer runs once more, through PgBouncer, for each of these fixtures it uses.
-ENGINE_PARAMS = {"database_url": ["sqlite", "postgres"], "load": ["direct"]}
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    through_pgbouncer = metafunc.definition.get_closest_marker("pgbouncer") is not None
-    for name, params in ENGINE_PARAMS.items():
-        if name not in metafunc.fixturenames:
-            continue
-        if name == "database_url" or through_pgbouncer:
-            metafunc.parametrize(name, [*params, "pgbouncer"] if through_pgbouncer else params,
-                                 indirect=True)
+    """``database_url`` on SQLite and PostgreSQL; a test marked ``pgbouncer`` once more through
+    PgBouncer (its ``database_url``, or the load tests' ``load`` cluster). Unmarked load tests
+    keep their one cluster and their test ids."""
+    marked = metafunc.definition.get_closest_marker("pgbouncer") is not None
+    uses = set(metafunc.fixturenames)
+    if "database_url" in uses:
+        engines = ["sqlite", "postgres", *(["pgbouncer"] if marked else [])]
+        metafunc.parametrize("database_url", engines, indirect=True)
+    if marked and "load" in uses:
+        metafunc.parametrize("load", ["direct", "pgbouncer"], indirect=True)
+    if marked and not uses & {"database_url", "load"}:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid} is marked pgbouncer but uses "
+                                "neither database_url (any_app, any_pay_app) nor load")
 
 
 @pytest.fixture
