@@ -53,11 +53,9 @@ def register_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from services.gateway import make_client
-    from services.view_cache import ViewCache
 
     mail.init_app(app)
     app.extensions["stripe_client"] = make_client(app.config)
-    app.extensions["page_cache"] = ViewCache(app.config["PAGE_CACHE_SIZE"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import create_schema, db
+from migrations import create_schema
+from models import db
 from services.demo import seed_demo
 from services.invoices import pay_url
 from services.merchants import create_merchant

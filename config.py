@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_MERCHANT_API_PER_KEY": "600 per minute",
     "TRUSTED_PROXY_COUNT": 0,
     "LOG_LEVEL": "INFO",
-    # Rendered pay pages kept per process while their rows are unchanged (0: render always).
+    # No longer read: pages are rendered on every view. Kept so old settings still load.
     "PAGE_CACHE_SIZE": 256,
     # Notifications and the outbox worker (issue 5; README "Merchant API").
     "SMS_BACKEND": "console",  # console | http | memory

@@ -1,6 +1,6 @@
 """Versioned schema changes with peewee's migrator.
 
-A fresh database gets every table from ``models.create_schema`` at the newest shape,
+A fresh database gets every table from ``create_schema`` (below) at the newest shape,
 so each migration must be safe on a schema that already has its change (check first).
 Add a function to MIGRATIONS; its position (1-based) is its version number.
 """
@@ -11,7 +11,16 @@ from collections.abc import Callable
 
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
-from models import IdempotencyKey, Invoice, MerchantUser, SchemaVersion, db, is_sqlite
+from models import (
+    MODELS,
+    CustomerPayment,
+    IdempotencyKey,
+    Invoice,
+    MerchantUser,
+    SchemaVersion,
+    db,
+    is_sqlite,
+)
 
 
 def _migrator() -> SchemaMigrator:
@@ -40,11 +49,19 @@ def m0004_invoice_pending_request(migrator: SchemaMigrator) -> None:
         migrate(migrator.add_column("invoice", "pending_request", Invoice.pending_request))
 
 
+def m0005_payment_excess(migrator: SchemaMigrator) -> None:
+    """CustomerPayment.excess_cents: a charge beyond the booking's balance, refunded."""
+    table = CustomerPayment._meta.table_name
+    if "excess_cents" not in {c.name for c in db.get_columns(table)}:
+        migrate(migrator.add_column(table, "excess_cents", CustomerPayment.excess_cents))
+
+
 MIGRATIONS: list[Callable[[SchemaMigrator], None]] = [
     m0001_baseline,
     m0002_idempotency_keys,
     m0003_merchant_users,
     m0004_invoice_pending_request,
+    m0005_payment_excess,
 ]
 
 
@@ -61,3 +78,10 @@ def apply_migrations() -> int:
             SchemaVersion.insert(version=version).on_conflict_ignore().execute()
         ran += 1
     return ran
+
+
+def create_schema() -> int:
+    """Create missing tables and apply pending migrations. Safe to run twice."""
+    with db.atomic():
+        db.create_tables(MODELS, safe=True)
+    return apply_migrations()

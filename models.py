@@ -8,13 +8,12 @@ at SQLite or PostgreSQL without touching the models.
 from __future__ import annotations
 
 import json
-import time
 import uuid
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from peewee import (
     BooleanField,
@@ -30,10 +29,7 @@ from peewee import (
     TextField,
     TimeField,
 )
-from playhouse.db_url import connect, register_database
-from playhouse.pool import PooledPostgresqlDatabase
-
-from pipeline import PipelinedTransactions
+from playhouse.db_url import connect
 
 db = DatabaseProxy()
 
@@ -212,6 +208,9 @@ class CustomerPayment(BaseModel):
     card_brand = CharField(max_length=32, null=True)
     card_last4 = CharField(max_length=4, null=True)
     refunded_cents = IntegerField(default=0)
+    # What this charge took beyond the booking's balance (a payment that finished after
+    # another had paid the booking): refunded automatically, before any other refund.
+    excess_cents = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -307,58 +306,41 @@ MODELS: list[type[BaseModel]] = [
 ]
 
 
-class BusyPoolPostgresqlDatabase(PipelinedTransactions, PooledPostgresqlDatabase):
-    """peewee's PostgreSQL pool, pinging a connection on check-out only if it sat idle,
-    with BEGIN and result-less writes sent along with other statements (pipeline.py).
-
-    peewee sends ``SELECT 1`` on every check-out: a round trip per request. A connection
-    handed back less than PING_AFTER seconds ago was working then; if the server went
-    away since, its first query fails with OperationalError (a 503, see blueprints.errors)
-    and the pool drops it on check-in, as it would after a failed ping.
-    """
-
-    PING_AFTER = 1.0
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._checked_in: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _close(self, conn: Any, close_conn: bool = False) -> None:
-        self._checked_in[conn] = time.monotonic()
-        super()._close(conn, close_conn)
-
-    def _is_closed(self, conn: Any) -> bool:
-        checked_in = self._checked_in.pop(conn, None)
-        if conn.closed:
-            return True
-        if checked_in is not None and time.monotonic() - checked_in < self.PING_AFTER:
-            return False
-        return super()._is_closed(conn)
-
-
-register_database(BusyPoolPostgresqlDatabase, "postgres+pool", "postgresql+pool")
-
-
 def make_database(url: str) -> Any:
-    """A peewee database for a URL (sqlite:///path or postgresql://...), pooled.
+    """A pooled peewee database for a URL (sqlite:///path or postgresql://...).
 
-    Each request still opens its connection and closes it on teardown, but "close" hands it
-    back to the pool: a new PostgreSQL connection costs milliseconds, a pooled one nothing.
-    An explicit "+pool" or other playhouse scheme in the URL is taken as given.
+    Each request opens its connection and closes it on teardown; "close" hands it back to
+    peewee's pool. PostgreSQL goes through psycopg 3. ``?pooler=transaction`` on the URL
+    says a transaction-pooling PgBouncer sits in front: psycopg's protocol-level prepared
+    statements are then off (``prepare_threshold=None``), as such a pooler cannot route
+    them. Nothing here keeps session state across transactions, so that is all it needs.
     """
-    scheme, sep, rest = url.partition("://")
-    if scheme in ("sqlite", "postgres", "postgresql"):
-        url = f"{scheme}+pool{sep}{rest}"
+    scheme, _, rest = url.partition("://")
+    rest, _, raw_query = rest.partition("?")
+    query = dict(parse_qsl(raw_query))
+    pooler = query.pop("pooler", None)
+    if pooler not in (None, "transaction", "session"):
+        raise ValueError("DATABASE_URL: pooler must be 'transaction' or 'session'.")
     options: dict[str, Any] = {"max_connections": 32, "stale_timeout": 300}
-    if scheme.startswith("sqlite"):
+    if scheme == "sqlite":
         # WAL lets readers run beside the one writer; busy_timeout waits instead of failing;
         # synchronous=NORMAL is durable across app crashes (WAL), and Stripe keeps the
         # record of any payment a power cut could lose (webhooks bring it back).
         options["pragmas"] = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000,
                               "synchronous": 1}
+        # Every transaction takes the write lock up front (BEGIN IMMEDIATE): in WAL mode
+        # a transaction that read before it writes cannot wait for the lock
+        # (SQLITE_BUSY_SNAPSHOT) and fails at once; an IMMEDIATE one waits busy_timeout.
+        options["lock_type"] = "IMMEDIATE"
         # A pooled connection serves one thread at a time, but not always the same one.
         options["check_same_thread"] = False
-    return connect(url, **options)
+        return connect(f"sqlite+pool://{rest}", **options)
+    if scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"DATABASE_URL: unsupported scheme {scheme!r}.")
+    if pooler == "transaction":
+        options["prepare_threshold"] = None
+    tail = f"?{urlencode(query)}" if query else ""
+    return connect(f"postgresql+pool://{rest}{tail}", prefer_psycopg3=True, **options)
 
 
 def bind_database(url: str) -> None:
@@ -380,26 +362,13 @@ def is_postgres() -> bool:
 def locked_transaction() -> Iterator[None]:
     """A write transaction that serialises with other writers.
 
-    SQLite has no row locks, so take the write lock up front (BEGIN IMMEDIATE);
-    PostgreSQL callers add ``.for_update()`` to their select (see ``for_update``).
+    On SQLite every transaction is BEGIN IMMEDIATE (make_database): the write lock up
+    front. PostgreSQL callers add ``for_update`` to the selects that must lock rows.
     """
-    if is_sqlite():
-        with db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            yield
+    with db.atomic():
+        yield
 
 
 def for_update(query: Any) -> Any:
     """Lock the selected rows on databases that support it (SQLite is locked whole)."""
     return query if is_sqlite() else query.for_update()
-
-
-def create_schema() -> int:
-    """Create missing tables and apply pending migrations. Safe to run twice."""
-    from migrations import apply_migrations
-
-    with db.atomic():
-        db.create_tables(MODELS, safe=True)
-    return apply_migrations()

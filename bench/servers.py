@@ -145,10 +145,10 @@ def recreate_pg_database(name: str) -> str:
 
 
 def drop_pg_database(name: str, create: bool = False) -> None:
-    import psycopg2
+    import psycopg
 
     assert name != "test", "the unit tests own the `test` database"
-    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
+    conn = psycopg.connect(PG_ADMIN_URL, connect_timeout=5)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
@@ -164,9 +164,9 @@ def drop_pg_database(name: str, create: bool = False) -> None:
 def postgres_available() -> str | None:
     """None when the PostgreSQL server answers, else why not."""
     try:
-        import psycopg2
+        import psycopg
 
-        psycopg2.connect(PG_ADMIN_URL, connect_timeout=3).close()
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except Exception as exc:  # noqa: BLE001
         return f"{type(exc).__name__}: {exc}".strip()
     return None

@@ -7,7 +7,8 @@ import secrets
 import click
 from flask.cli import with_appcontext
 
-from models import Merchant, MerchantUser, create_schema, db
+from migrations import create_schema
+from models import Merchant, MerchantUser, db
 from services.console_auth import create_user, normalize_email, set_password
 from services.errors import ServiceError
 

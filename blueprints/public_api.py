@@ -6,14 +6,15 @@ Authorization header the read is the merchant's view instead (merchant_api).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
 from blueprints.ratelimits import pay_attempts, token_lookups
-from models import Agreement, Invoice, utcnow
+from models import Agreement, Invoice
 from services.payments import InvoiceRef, PayRequest, amount_due_now, pay, unpayable_reason
 from services.summary import read_rows
-from services.view_cache import ViewCache
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
@@ -27,34 +28,25 @@ def _iso(value: object) -> str | None:
 def read_invoice(uuid: str) -> ResponseReturnValue:
     """Public view of an invoice (the merchant's view when a key is presented).
 
-    The queries run on every read; the body is reused while their rows are unchanged.
     """
     if "Authorization" in request.headers:
         from blueprints.merchant_api import invoice_detail
 
         return invoice_detail(uuid)
     found = read_rows(uuid)
-    if found is None:
-        abort(404)
-    cache: ViewCache = current_app.extensions["page_cache"]
-    fingerprint = found.digest()
-    body = cache.get(("read", uuid), fingerprint, utcnow())
+    body = public_view(*found) if found else None
     if body is None:
-        invoice, agreements = found.models()
-        body = public_view(invoice, agreements)
-        if body is None:
-            abort(404)
-        cache.put(("read", uuid), fingerprint, body, invoice.expires_at)
-    return current_app.response_class(body, mimetype="application/json")
+        abort(404)
+    return body
 
 
-def public_view(invoice: Invoice, agreements: list[Agreement]) -> bytes | None:
+def public_view(invoice: Invoice, agreements: list[Agreement]) -> dict[str, Any] | None:
     """The public JSON of an invoice; None once it is deleted or expired."""
     booking = invoice.booking
     reason = unpayable_reason(invoice, booking, invoice.held_seats)
     if reason and reason[0] in ("deleted", "expired"):
         return None
-    return current_app.json.response(
+    return dict(
         success=True,
         invoice={
             "uuid": invoice.uuid, "dueNowCents": amount_due_now(invoice, booking),
@@ -69,7 +61,7 @@ def public_view(invoice: Invoice, agreements: list[Agreement]) -> bytes | None:
         end=_iso(booking.end_time), endDate=_iso(booking.end_date),
         agreements=[{"uuid": a.uuid, "title": a.title, "body": a.body, "version": a.version}
                     for a in agreements],
-    ).get_data()
+    )
 
 
 @bp.post("/invoices/<uuid>/pay")

@@ -7,7 +7,16 @@ from typing import Any
 
 from peewee import fn
 
-from models import Agreement, Booking, BookingAgreement, Customer, Merchant, Slot, utcnow
+from models import (
+    Agreement,
+    Booking,
+    BookingAgreement,
+    Customer,
+    Invoice,
+    Merchant,
+    Slot,
+    utcnow,
+)
 from services.cart import cart_total, normalize_cart
 from services.codes import random_code
 
@@ -45,13 +54,21 @@ def create_booking(
 
 
 def held_seats(slot_id: Any, booking_id: Any) -> Any:
-    """Seats other live bookings hold on a slot (canceled ones release theirs), as a query.
+    """Seats other bookings hold on a slot, as a query.
 
-    Usable as a scalar subquery with column references, or run with plain ids.
+    A booking holds its seats once it is pending or confirmed, once anything has been
+    paid on it, or while a payment for it is in flight. A draft nobody has paid holds
+    nothing, so two drafts that together overfill a slot do not block each other: the
+    first to pay takes the seats. Usable as a scalar subquery with column references,
+    or run with plain ids.
     """
     other = Booking.alias()
+    in_flight = Invoice.select(Invoice.id).where(Invoice.booking == other.id,
+                                                 Invoice.pending_intent_id.is_null(False))
     query = other.select(fn.COALESCE(fn.SUM(other.participants), 0)).where(
-        other.slot == slot_id, other.status != "canceled")
+        other.slot == slot_id, other.status != "canceled",
+        (other.status != "draft") | (other.balance_cents < other.total_cents)
+        | fn.EXISTS(in_flight))
     return query if booking_id is None else query.where(other.id != booking_id)
 
 
@@ -68,6 +85,8 @@ def slot_available(booking: Booking, held: int | None = None) -> bool:
     ``held`` is the seats other bookings hold, when the caller already selected it.
     """
     if booking.slot_id is None or booking.status != "draft":
+        return True
+    if booking.balance_cents < booking.total_cents:  # paid on already: its seats are held
         return True
     if held is None:
         held = held_seats(booking.slot_id, booking.id).scalar()

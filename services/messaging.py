@@ -24,6 +24,7 @@ from logging_setup import event
 from models import Booking, Customer, CustomerPayment, Invoice, Merchant, OutboxMessage, utcnow
 from services.invoices import pay_url
 from services.money import format_money
+from services.refunds import refund_excess
 from services.sms import sms_backend
 
 log = logging.getLogger("paylink")
@@ -207,8 +208,17 @@ def send_calendar_sync(app: Flask, msg: OutboxMessage) -> str | None:
     return None
 
 
+def send_excess_refund(app: Flask, msg: OutboxMessage) -> str | None:
+    """The refund of a charge beyond its booking's balance (services.payments.finalise)."""
+    payment = CustomerPayment.get_or_none(CustomerPayment.uuid == msg.payload["payment_uuid"])
+    if payment is None:
+        return "skipped: payment gone"
+    refund_excess(app.extensions["stripe_client"], payment)  # raises: retried later
+    return None
+
+
 SENDERS = {"email": send_email, "sms": send_sms, "calendar_sync": send_calendar_sync,
-           "merchant_webhook": send_webhook}
+           "merchant_webhook": send_webhook, "excess_refund": send_excess_refund}
 
 
 def deliver(app: Flask, msg: OutboxMessage) -> str | None:

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from models import Booking, CustomerPayment, Invoice, Merchant, new_uuid
-from services.outbox import enqueue, enqueue_later, enqueue_many
+from services.outbox import enqueue, enqueue_many
 
 
 def queue_invoice_message(invoice: Invoice, *, resend: bool = False) -> bool:
@@ -48,7 +48,7 @@ def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: 
         "currency": payment.currency, "confirmation_number": payment.confirmation_number,
         "booking_status": booking.status, "booking_balance_cents": booking.balance_cents,
     })
-    enqueue_later([*messages, *webhook], merchant)  # one INSERT, sent with the COMMIT
+    enqueue_many([*messages, *webhook], merchant)  # one INSERT
 
 
 def queue_booking_expired(booking: Booking) -> None:
@@ -69,12 +69,15 @@ def queue_booking_expired(booking: Booking) -> None:
 
 
 def queue_refund_webhook(payment: CustomerPayment, stripe_refund_id: str,
-                         amount_cents: int) -> None:
+                         amount_cents: int, reason: str | None = None) -> None:
+    """payment.refunded; ``reason`` "overpayment" marks the automatic refund of a charge
+    beyond the booking's balance."""
     merchant = Merchant.select().join(Booking, on=(Booking.merchant == Merchant.id)).where(
         Booking.id == payment.booking_id).get()
     queue_merchant_webhook(merchant, "payment.refunded", f"refund:{stripe_refund_id}", {
         "payment_uuid": payment.uuid, "refund_id": stripe_refund_id,
         "amount_cents": amount_cents, "refunded_cents": payment.refunded_cents,
+        "reason": reason or "requested",
     })
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Merchant, OutboxMessage
-from statements import compiled_insert
+from models import Merchant, OutboxMessage, new_uuid, utcnow
 
-KINDS = ("email", "sms", "calendar_sync", "merchant_webhook")
+KINDS = ("email", "sms", "calendar_sync", "merchant_webhook", "excess_refund")
 
 
 def enqueue(kind: str, dedupe_key: str, payload: dict[str, Any],
@@ -26,16 +25,12 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]],
     """Queue (kind, dedupe key, payload) messages; how many were new.
 
     ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite) skips a key already queued and
-    leaves the caller's transaction intact, with no savepoint round trips.
+    leaves the caller's transaction intact, with no savepoint.
     """
-    return _INSERT(*_rows(messages, merchant))
-
-
-def enqueue_later(messages: list[tuple[str, str, dict[str, Any]]],
-                  merchant: Merchant | int | None = None) -> None:
-    """As enqueue_many, when the caller needs no count: on PostgreSQL the INSERT then goes
-    with the transaction's COMMIT (statements.CompiledWrite.later)."""
-    _INSERT.later(*_rows(messages, merchant))
+    rows = _rows(messages, merchant)
+    if not rows:
+        return 0
+    return OutboxMessage.insert_many(rows).on_conflict_ignore().as_rowcount().execute()
 
 
 def _rows(messages: list[tuple[str, str, dict[str, Any]]],
@@ -43,9 +38,7 @@ def _rows(messages: list[tuple[str, str, dict[str, Any]]],
     for kind, _key, _payload in messages:
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
-    return [{"kind": kind, "dedupe_key": key, "payload": payload, "merchant": merchant}
+    now = utcnow()
+    return [{"uuid": new_uuid(), "kind": kind, "dedupe_key": key, "payload": payload,
+             "merchant": merchant, "next_attempt_at": now, "created_at": now}
             for kind, key, payload in messages]
-
-
-# ON CONFLICT DO NOTHING: a dedupe key already queued is skipped (statements.py).
-_INSERT = compiled_insert(OutboxMessage, ignore_conflicts=True)

@@ -40,8 +40,10 @@ from services import gateway
 from services.bookings import held_seats, joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
+from services.money import format_money
 from services.notifications import queue_payment_messages
-from statements import CompiledSelect, compiled_insert, compiled_update
+from services.outbox import enqueue
+from services.refunds import refund_excess
 
 log = logging.getLogger("paylink.payments")
 
@@ -55,6 +57,11 @@ ABANDONED_ACTION = timedelta(minutes=15)
 ATTEMPT_PREFIX = "attempt:"
 LIVE_STATUSES = ("processing", "requires_action", "requires_confirmation")
 ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+# What Stripe's ids look like; anything else never reaches Stripe (or the database).
+CONFIRMATION_TOKEN = re.compile(r"^ctoken_[A-Za-z0-9_]{1,200}$")
+INTENT_ID = re.compile(r"^pi_[A-Za-z0-9_]{1,60}$")
+# Stripe's limits on a PaymentIntent's description and metadata values.
+DESCRIPTION_MAX, METADATA_MAX = 1000, 500
 MAX_TIP_CENTS = 1_000_000_00
 # Card-testing defence: after every run of this many declines on one invoice, a pause.
 DECLINE_COOLDOWN_AFTER = 5
@@ -98,6 +105,10 @@ class PayRequest:
             if value is not None and (not isinstance(value, str) or len(value) > 255):
                 raise ServiceError(f"{key} must be a string.", code="bad_request")
             texts[key] = value
+        for key, shape in (("stripeConfirmationToken", CONFIRMATION_TOKEN),
+                           ("handledNextAction", INTENT_ID)):
+            if texts[key] is not None and not shape.match(texts[key]):
+                raise ServiceError(f"{key} is not a Stripe id.", code="bad_request")
         return cls(
             confirmation_token=texts["stripeConfirmationToken"], agreements=agreements,
             handled_next_action=texts["handledNextAction"], attempt_key=texts["attemptKey"],
@@ -132,6 +143,10 @@ class PaymentDeclined(ServiceError):
 
 class GatewayUnavailable(ServiceError):
     status = 503
+
+
+class AttemptRefused(ServiceError):
+    """Stripe (or the SDK) refused the call outright: nothing charged, the attempt cleared."""
 
 
 # ---- rules -------------------------------------------------------------------------------
@@ -205,9 +220,13 @@ def record_acceptances(invoice: Invoice, required: list[Agreement], accepted: li
         raise ServiceError("Please accept: " + ", ".join(missing) + ".",
                            code="agreements_required")
     ip, user_agent = (ip or "")[:64] or None, (user_agent or "")[:500] or None
-    # One statement; a retried attempt has accepted them already: kept, not doubled.
-    _ACCEPT.later(*[{"invoice": invoice.id, "agreement": a.id, "version": a.version,
-                     "ip": ip, "user_agent": user_agent} for a in required])
+    if not required:
+        return
+    # A retried attempt has accepted them already: kept, not doubled.
+    AgreementAcceptance.insert_many([
+        {"invoice": invoice.id, "agreement": a.id, "version": a.version, "ip": ip,
+         "user_agent": user_agent, "accepted_at": utcnow()} for a in required
+    ]).on_conflict_ignore().execute()
 
 
 # ---- the flow ----------------------------------------------------------------------------
@@ -247,40 +266,13 @@ def _live(column: Any, value: Any) -> Any:
     return (column == value) & Invoice.deleted_at.is_null()
 
 
-# Compiled once per database (statements.CompiledSelect); pay locks by whatever it is given,
-# so a link or uuid costs no separate lookup first.
-_LOCKS = {
-    "id": CompiledSelect(lambda v: _lock_query(Invoice.id == v, agreements=True)),
-    "token": CompiledSelect(lambda v: _lock_query(_live(Invoice.token, v), agreements=True)),
-    "uuid": CompiledSelect(lambda v: _lock_query(_live(Invoice.uuid, v), agreements=True)),
-}
-_IDS = {
-    "token": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.token, v))),
-    "uuid": CompiledSelect(lambda v: Invoice.select(Invoice.id).where(_live(Invoice.uuid, v))),
-}
-_LOCK_BY_UUID = CompiledSelect(lambda uuid: _lock_query(Invoice.uuid == uuid, slot=False))
-# Never a subquery of the locking select: on PostgreSQL that reads the snapshot from
-# before the lock wait, missing a payment the lock holder just recorded.
-_PAYMENT_OF_INTENT = CompiledSelect(lambda intent_id: CustomerPayment.select().where(
-    CustomerPayment.stripe_payment_intent_id == intent_id))
-# The pay flow's writes, compiled once (statements.py).
-_MARK_PENDING = compiled_update(
-    Invoice, ["pending_intent_id", "pending_since", "pending_request", "updated_at"], ["id"])
-_ACCEPT = compiled_insert(AgreementAcceptance, ignore_conflicts=True)
-# ON CONFLICT DO NOTHING: a PaymentIntent already recorded inserts nothing (see finalise).
-_INSERT_PAYMENT = compiled_insert(CustomerPayment, ignore_conflicts=True)
-_SAVE_INVOICE_PAYMENT = compiled_update(
-    Invoice, ["amount_paid_cents", "status", "paid_at", "pending_intent_id", "pending_since",
-              "pending_request", "updated_at"], ["id"])
-_SAVE_BOOKING_BALANCE = compiled_update(Booking, ["balance_cents", "status", "updated_at"],
-                                        ["id"])
-
-
 def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
     """Inside locked_transaction: the invoice and its booking, locked together, and the
     agreements the booking requires. ``invoice.merchant``, ``booking.slot`` and
     ``invoice.held_seats`` come with them."""
-    rows = list(_LOCKS[ref.column].rows(ref.value))
+    where = Invoice.id == ref.value if ref.column == "id" else _live(
+        getattr(Invoice, ref.column), ref.value)
+    rows = list(_lock_query(where, agreements=True))
     if not rows:
         raise NotFound("No such invoice.")
     return rows[0], rows[0].booking, joined_agreements(rows)
@@ -289,7 +281,8 @@ def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
 def invoice_id_of(ref: InvoiceRef) -> int:
     if ref.column == "id":
         return ref.value
-    found = _IDS[ref.column].first(ref.value)
+    found = Invoice.select(Invoice.id).where(
+        _live(getattr(Invoice, ref.column), ref.value)).first()
     if found is None:
         raise NotFound("No such invoice.")
     return found.id
@@ -312,7 +305,13 @@ def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) 
         with locked_transaction():
             invoice, booking, required = lock_invoice(ref)
             invoice_id = invoice.id
-            reason = unpayable_reason(invoice, booking, invoice.held_seats)
+            held = invoice.held_seats
+            if booking.slot_id is not None and booking.status == "draft" and not is_sqlite():
+                # Bookings of one slot serialise on it (SQLite: the whole database is
+                # locked already); the seats are counted again after the wait.
+                Slot.select(Slot.id).where(Slot.id == booking.slot_id).for_update().execute()
+                held = None
+            reason = unpayable_reason(invoice, booking, held)
             if reason:
                 raise Conflict(reason[1], code=reason[0])
             pause = cooldown_remaining(invoice)
@@ -321,26 +320,43 @@ def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) 
                 raise ServiceError(
                     f"Too many declined attempts. Please wait {minutes} minutes and try again.",
                     status=429, code="cooldown")
+            blocking = other_pending(invoice, booking)
             pending = invoice.pending_intent_id
-            if pending is None:
+            if blocking is not None:
+                pass  # another invoice of this booking is being paid: settle it first
+            elif pending is None:
                 amount = choose_amount(invoice, booking, request.amount_cents, request.tip_cents)
                 record_acceptances(invoice, required, request.agreements, request.ip,
                                    request.user_agent)
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
+                if not sendable(call):
+                    raise ServiceError("Payment details are invalid. Please enter your card "
+                                       "again.", code="confirmation_token_invalid")
                 now = utcnow()
-                _MARK_PENDING.later({"pending_intent_id": ATTEMPT_PREFIX + attempt,
-                                     "pending_since": now, "pending_request": call,
-                                     "updated_at": now}, {"id": invoice_id})
+                Invoice.update(pending_intent_id=ATTEMPT_PREFIX + attempt, pending_since=now,
+                               pending_request=call, updated_at=now).where(
+                    Invoice.id == invoice_id).execute()
                 break
             if pending == ATTEMPT_PREFIX + attempt and invoice.pending_request:
                 # The browser retries this very attempt (after a timeout): replay the same
                 # call; the idempotency key makes Stripe answer with the first outcome.
                 call = invoice.pending_request
                 break
-        settle_pending(client, invoice)
+        settle_pending(client, blocking or invoice)
     else:
         raise Conflict(PENDING_MESSAGE, code="payment_pending")
     return send_intent(client, invoice_id, call)
+
+
+def other_pending(invoice: Invoice, booking: Booking) -> Invoice | None:
+    """Another invoice of this booking with a payment in flight, or None.
+
+    The balance lives on the booking, so one payment at a time per booking: the caller
+    holds the booking's row lock (lock_invoice), and every payer of every invoice of the
+    booking passes here first.
+    """
+    return (Invoice.select().where(Invoice.booking == booking.id, Invoice.id != invoice.id,
+                                   Invoice.pending_intent_id.is_null(False)).first())
 
 
 def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
@@ -359,7 +375,8 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
             return
         # Its outcome is unknown (a timeout or a crash): replaying the same call with the
         # same idempotency key returns what Stripe did, or does it now, exactly once.
-        with suppress(PaymentDeclined):  # recorded on the invoice; this customer may go on
+        # Declined (recorded on the invoice) or refused (cleared): this customer may go on.
+        with suppress(PaymentDeclined, AttemptRefused):
             send_intent(client, invoice.id, invoice.pending_request)
         return
     intent = client.v1.payment_intents.retrieve(pending)
@@ -368,7 +385,7 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
     if intent.status in LIVE_STATUSES:
         raise Conflict(PENDING_MESSAGE, code="payment_pending")
     if intent.status == "succeeded":
-        finalise(intent)
+        finalise(intent, client)
     else:
         clear_pending(invoice.id, pending)  # canceled or failed: the customer may start again
 
@@ -393,7 +410,9 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
         "confirmation_token": request.confirmation_token,
         "automatic_payment_methods": {"enabled": True},
         "use_stripe_sdk": request.use_stripe_sdk,
-        "description": f"{merchant.name}: {booking.activity} ({booking.confirmation_code})",
+        "description": stripe_text(
+            f"{merchant.name}: {booking.activity} ({booking.confirmation_code})",
+            DESCRIPTION_MAX),
         "metadata": {
             "invoice_uuid": invoice.uuid, "booking_uuid": booking.uuid,
             "merchant_uuid": merchant.uuid, "amount_cents": str(amount),
@@ -408,11 +427,35 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
     return {"attempt": attempt, "params": params, "options": options}
 
 
+def stripe_text(value: str, limit: int) -> str:
+    """Text as Stripe takes it: valid UTF-8 without control characters, within its limit.
+    Stored text is validated at input; this keeps an older row from blocking a payment."""
+    clean = "".join(c for c in value if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF)
+    return clean[:limit]
+
+
+def sendable(call: dict[str, Any]) -> bool:
+    """Whether the SDK can encode a create call: checked before an attempt is marked
+    pending, since a call that cannot be sent can never be replayed either."""
+    def ok(value: Any) -> bool:
+        if isinstance(value, dict):
+            return all(ok(k) and ok(v) for k, v in value.items())
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+            return "\x00" not in value
+        return value is None or isinstance(value, bool | int)
+    return ok(call)
+
+
 def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -> PayResult:
     """Create and confirm the PaymentIntent of an attempt, and act on Stripe's answer."""
     marker = ATTEMPT_PREFIX + call["attempt"]
     try:
-        intent = gateway.create_payment_intent(client, call["params"], call["options"])
+        intent = client.v1.payment_intents.create(params=call["params"],
+                                                  options=call["options"])
     except gateway.CardError as exc:
         error = exc.error
         message = (error.message if error else None) or "Your card was declined."
@@ -427,20 +470,23 @@ def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -
             "We could not reach the payment processor. Please try again in a moment; "
             "you will not be charged twice.", code="gateway_unavailable",
         ) from exc
-    except gateway.StripeError as exc:
-        clear_pending(invoice_id, marker)  # refused outright: nothing was charged
+    except (gateway.StripeError, UnicodeError, ValueError, TypeError) as exc:
+        # Refused outright, or a call the SDK cannot even encode: nothing was charged,
+        # and replaying it would fail the same way for ever, so the attempt is cleared.
+        clear_pending(invoice_id, marker)
         event(log, "stripe refused", invoice_id=invoice_id, error=type(exc).__name__)
-        raise ServiceError("The payment could not be started. Please re-enter your card.",
-                           code="payment_error") from exc
+        raise AttemptRefused("The payment could not be started. Please re-enter your card.",
+                             code="payment_error") from exc
     if intent.status != "succeeded":  # a success is logged once, as "payment finalised"
         event(log, "payment intent", invoice_id=invoice_id, intent=intent.id,
               status=intent.status)
-    return _after_confirm(intent, invoice_id, marker)
+    return _after_confirm(client, intent, invoice_id, marker)
 
 
-def _after_confirm(intent: Any, invoice_id: int, marker: str) -> PayResult:
+def _after_confirm(client: gateway.Client, intent: Any, invoice_id: int,
+                   marker: str) -> PayResult:
     if intent.status == "succeeded":
-        return PayResult("succeeded", confirmation=finalise(intent))
+        return PayResult("succeeded", confirmation=finalise(intent, client))
     if intent.status in ("requires_action", "processing", "requires_confirmation"):
         # From now on the pending marker is the PaymentIntent itself.
         Invoice.update(pending_intent_id=intent.id).where(
@@ -471,13 +517,13 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
                                  code="gateway_unavailable") from exc
     verify_intent(intent, invoice)
     if intent.status == "succeeded":
-        return PayResult("succeeded", confirmation=finalise(intent))
+        return PayResult("succeeded", confirmation=finalise(intent, client))
     if intent.status == "processing":
         return PayResult("processing")
     if intent.status == "requires_action":
         raise ServiceError("Authentication was not completed. Please try again.",
                            code="authentication_incomplete")
-    return _after_confirm(intent, invoice_id, intent.id)
+    return _after_confirm(client, intent, invoice_id, intent.id)
 
 
 def _redirect_url(intent: Any) -> str | None:
@@ -526,58 +572,91 @@ def record_failure(invoice_id: int, marker: str | None, code: str, message: str)
 
 # ---- finalisation --------------------------------------------------------------------------
 
-def finalise(intent: Any) -> dict[str, Any]:
+def finalise(intent: Any, client: gateway.Client | None = None) -> dict[str, Any]:
     """Record a succeeded PaymentIntent exactly once; returns the confirmation.
 
-    Called by the browser flow, the return URL and the webhook: the invoice row lock plus
-    the unique PaymentIntent id on CustomerPayment make every caller after the first a no-op.
+    Called by the browser flow, the return URL and the webhook: the invoice and booking
+    row locks plus the unique PaymentIntent id on CustomerPayment make every caller after
+    the first a no-op. The balance is checked again here: what the booking can no longer
+    take (another payment got there first) is the payment's excess, refunded at once
+    when a ``client`` is given, and by the outbox worker otherwise or on failure.
     """
     if intent.status != "succeeded":
         raise ServiceError("The payment has not succeeded.", code="payment_not_succeeded")
     metadata = _metadata(intent)
     with locked_transaction():
-        invoice = _LOCK_BY_UUID.first(str(metadata.get("invoice_uuid")))
+        invoice = _lock_query(Invoice.uuid == str(metadata.get("invoice_uuid")),
+                              slot=False).first()
         if invoice is None:
             raise NotFound("Unknown invoice for this payment.", code="invoice_unknown")
         verify_intent(intent, invoice)
         booking = invoice.booking
-        amount = int(metadata["amount_cents"])
-        tip = int(metadata.get("tip_cents", 0))
-        payment = CustomerPayment(
-            uuid=new_uuid(), booking=booking, invoice=invoice, amount_cents=amount,
-            tip_cents=tip, currency=intent.currency, stripe_payment_intent_id=intent.id,
-            stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
-            created_at=utcnow(),
-        )
-        if not _INSERT_PAYMENT(payment.__data__):
-            # Recorded already: by a finaliser that held the lock before us (browser, return
-            # URL and webhooks all come here). Our own statement sees its committed row.
-            existing = _PAYMENT_OF_INTENT.first(intent.id)
-            if existing is None:  # a random confirmation number clashed: vanishingly rare
-                raise GatewayUnavailable("Please try again.", code="finalise_retry")
-            return confirmation(existing, booking)
-        now = utcnow()
-        invoice.amount_paid_cents += amount
-        if invoice.due_cents <= 0 or booking.balance_cents - amount <= 0:
-            invoice.status, invoice.paid_at = "paid", now
-        # This payment's own attempt (by PaymentIntent or by attempt key) is over.
-        own = (intent.id, ATTEMPT_PREFIX + metadata.get("attempt_key", ""))
-        if invoice.pending_intent_id in own or invoice.status == "paid":
-            invoice.pending_intent_id, invoice.pending_since = None, None
-            invoice.pending_request = None
-        invoice.updated_at = now
-        _SAVE_INVOICE_PAYMENT.later(invoice.__data__, {"id": invoice.id})
-        if amount > booking.balance_cents:
-            event(log, "overpayment", booking=booking.uuid, intent=intent.id)
-        booking.balance_cents -= amount
-        confirmed_now = invoice.confirm_on_pay and booking.status in ("draft", "pending")
-        if confirmed_now:
-            booking.status = "confirmed"
-        booking.updated_at = now
-        _SAVE_BOOKING_BALANCE.later(booking.__data__, {"id": booking.id})
-        queue_payment_messages(payment, invoice, booking, confirmed_now)
-    event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
+        payment = _record_payment(intent, invoice, booking, metadata)
+    if payment.excess_cents and client is not None:
+        _refund_excess_now(client, payment)
     return confirmation(payment, booking)
+
+
+def _record_payment(intent: Any, invoice: Invoice, booking: Booking,
+                    metadata: dict[str, str]) -> CustomerPayment:
+    """Inside finalise's locks: the payment row, the invoice and the booking's balance."""
+    amount = int(metadata["amount_cents"])
+    tip = int(metadata.get("tip_cents", 0))
+    fits = max(min(amount, booking.balance_cents), 0)  # never below a zero balance
+    payment = CustomerPayment(
+        uuid=new_uuid(), booking=booking, invoice=invoice, amount_cents=amount,
+        tip_cents=tip, currency=intent.currency, stripe_payment_intent_id=intent.id,
+        stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
+        excess_cents=amount - fits + (tip if fits == 0 else 0), created_at=utcnow(),
+    )
+    inserted = (CustomerPayment.insert(payment.__data__).on_conflict_ignore()
+                .as_rowcount().execute())
+    # Ours, or recorded already by a finaliser that held the lock before us (browser,
+    # return URL and webhooks all come here): this new statement sees its committed row.
+    stored = CustomerPayment.get_or_none(CustomerPayment.stripe_payment_intent_id == intent.id)
+    if stored is None:  # a random confirmation number clashed: vanishingly rare
+        raise GatewayUnavailable("Please try again.", code="finalise_retry")
+    if not inserted:
+        return stored
+    payment = stored
+    now = utcnow()
+    invoice.amount_paid_cents += fits
+    if fits and (invoice.due_cents <= 0 or booking.balance_cents - fits <= 0):
+        invoice.status, invoice.paid_at = "paid", now
+    # This payment's own attempt (by PaymentIntent or by attempt key) is over.
+    own = (intent.id, ATTEMPT_PREFIX + metadata.get("attempt_key", ""))
+    if invoice.pending_intent_id in own or invoice.status == "paid":
+        invoice.pending_intent_id, invoice.pending_since = None, None
+        invoice.pending_request = None
+    invoice.updated_at = now
+    invoice.save(only=[Invoice.amount_paid_cents, Invoice.status, Invoice.paid_at,
+                       Invoice.pending_intent_id, Invoice.pending_since,
+                       Invoice.pending_request, Invoice.updated_at])
+    booking.balance_cents -= fits
+    confirmed_now = bool(fits) and invoice.confirm_on_pay and booking.status in (
+        "draft", "pending")
+    if confirmed_now:
+        booking.status = "confirmed"
+    booking.updated_at = now
+    booking.save(only=[Booking.balance_cents, Booking.status, Booking.updated_at])
+    if fits:
+        queue_payment_messages(payment, invoice, booking, confirmed_now)
+    if payment.excess_cents:
+        # Written with the payment: the worker refunds it if the call below cannot.
+        enqueue("excess_refund", f"excess-refund:{payment.uuid}",
+                {"payment_uuid": payment.uuid}, invoice.merchant_id)
+        event(log, "overpayment", booking=booking.uuid, intent=intent.id,
+              excess=payment.excess_cents)
+    event(log, "payment finalised", invoice=invoice.uuid, intent=intent.id, amount=amount)
+    return payment
+
+
+def _refund_excess_now(client: gateway.Client, payment: CustomerPayment) -> None:
+    try:
+        refund_excess(client, payment)
+    except (ServiceError, gateway.StripeError) as exc:  # the outbox worker tries again
+        event(log, "overpayment refund deferred", payment=payment.uuid,
+              error=type(exc).__name__)
 
 
 def _metadata(intent: Any) -> dict[str, str]:
@@ -592,8 +671,13 @@ def _charge_id(intent: Any) -> str | None:
     return getattr(charge, "id", None)
 
 
+EXCESS_MESSAGE = ("This booking had already been paid when your payment went through, so "
+                  "{amount} of it has been refunded to your card. Nothing more is due.")
+
+
 def confirmation(payment: CustomerPayment, booking: Booking) -> dict[str, Any]:
-    return {
+    """What the customer is shown (and the API answers) for a recorded payment."""
+    body = {
         "confirmationNumber": payment.confirmation_number,
         "bookingConfirmationCode": booking.confirmation_code,
         "amountCents": payment.amount_cents,
@@ -602,3 +686,8 @@ def confirmation(payment: CustomerPayment, booking: Booking) -> dict[str, Any]:
         "paymentIntent": payment.stripe_payment_intent_id,
         "bookingStatus": booking.status,
     }
+    if payment.excess_cents:
+        body["refundedCents"] = payment.excess_cents
+        body["message"] = EXCESS_MESSAGE.format(amount=format_money(
+            payment.excess_cents, payment.currency, booking.merchant.locale))
+    return body

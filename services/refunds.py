@@ -47,13 +47,36 @@ def refundable_cents(payment: CustomerPayment) -> int:
 
 
 def _booking_part(payment: CustomerPayment, refunded_before: int, amount: int) -> int:
-    """How much of this refund had paid the booking (the rest was tip)."""
-    return (min(refunded_before + amount, payment.amount_cents)
-            - min(refunded_before, payment.amount_cents))
+    """How much of this refund had paid the booking.
+
+    A charge is refunded in this order: its excess (what the booking could not take,
+    which never paid it), then the part that paid the booking, then the tip.
+    """
+    start = payment.excess_cents
+    end = start + max(payment.amount_cents - payment.excess_cents, 0)
+    return max(min(refunded_before + amount, end) - max(refunded_before, start), 0)
+
+
+def refund_excess(client: Any, payment: CustomerPayment) -> Refund | None:
+    """Refund what a payment took beyond its booking's balance; None when nothing is owed.
+
+    Safe to call again and from several places (finalise, the outbox worker): the
+    idempotency key is fixed per payment and the refund is recorded once.
+    """
+    payment = CustomerPayment.get_by_id(payment.id)
+    owed = payment.excess_cents - payment.refunded_cents  # the excess is refunded first
+    if owed <= 0:
+        return None
+    refund = refund_payment(client, payment, owed,
+                            idempotency_key=f"paylink-excess-{payment.uuid}",
+                            reason="overpayment")
+    event(log, "overpayment refunded", payment=payment.uuid, amount=owed,
+          refund=refund.stripe_refund_id)
+    return refund
 
 
 def refund_payment(client: Any, payment: CustomerPayment, amount_cents: int | None = None,
-                   idempotency_key: str | None = None) -> Refund:
+                   idempotency_key: str | None = None, reason: str | None = None) -> Refund:
     """Refund all (None) or part of a payment in Stripe, then record it."""
     remaining = refundable_cents(payment)
     amount = remaining if amount_cents is None else amount_cents
@@ -77,10 +100,11 @@ def refund_payment(client: Any, payment: CustomerPayment, amount_cents: int | No
         raise RefundFailed(f"Stripe refused the refund: {message}") from exc
     if refund.status not in ("succeeded", "pending"):
         raise RefundFailed(f"The refund is {refund.status}.")
-    return record_refund(payment, refund.id, refund.amount)
+    return record_refund(payment, refund.id, refund.amount, reason)
 
 
-def record_refund(payment: CustomerPayment, stripe_refund_id: str, amount_cents: int) -> Refund:
+def record_refund(payment: CustomerPayment, stripe_refund_id: str, amount_cents: int,
+                  reason: str | None = None) -> Refund:
     """Apply one Stripe refund once, whoever reports it first (API answer or webhook)."""
     with locked_transaction():
         existing = Refund.get_or_none(Refund.stripe_refund_id == stripe_refund_id)
@@ -100,7 +124,7 @@ def record_refund(payment: CustomerPayment, stripe_refund_id: str, amount_cents:
              .where(Booking.id == payment.booking_id).execute())
         if part and payment.invoice_id is not None:
             _revert_invoice(payment.invoice_id, part, now)
-        queue_refund_webhook(payment, stripe_refund_id, amount)
+        queue_refund_webhook(payment, stripe_refund_id, amount, reason)
     event(log, "refund recorded", payment=payment.uuid, refund=stripe_refund_id, amount=amount)
     return refund
 

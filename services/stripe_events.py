@@ -59,7 +59,7 @@ def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
         return "not ours"
     if intent.status == "succeeded":
         try:
-            payments.finalise(intent)
+            payments.finalise(intent, client)
         except ServiceError as exc:  # e.g. a PaymentIntent that does not match its invoice
             log_event(log, "webhook payment refused", intent=intent.id, code=exc.code)
             return "refused"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,8 +21,6 @@ from models import (
 from services.bookings import held_seats, joined_agreements
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
-from services.view_cache import digest
-from statements import CompiledSelect, Rows
 
 
 @lru_cache(maxsize=1024)
@@ -107,40 +104,22 @@ def invoice_page_query() -> Any:
     )
 
 
-# The pay page's and the public API's lookups, compiled once (statements.CompiledSelect).
-PAGE_BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
-    Invoice.token == nonce, Invoice.deleted_at.is_null()))
-PAGE_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
-    Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
+def _page(where: Any) -> tuple[Invoice, list[Agreement]] | None:
+    rows = list(invoice_page_query().where(where, Invoice.deleted_at.is_null()))
+    return (rows[0], joined_agreements(rows)) if rows else None
 
 
-@dataclass(frozen=True)
-class PageRows:
-    """What a pay page or the public read is made from, as fetched (by link nonce or uuid):
-    the invoice's rows, one per agreement of its booking."""
-
-    key: str
-    rows: Rows
-    query: CompiledSelect
-
-    def digest(self) -> bytes:
-        return digest(self.rows)
-
-    def models(self) -> tuple[Invoice, list[Agreement]]:
-        invoices = list(self.query.objects(self.rows))
-        return invoices[0], joined_agreements(invoices)
+def page_rows(nonce: str) -> tuple[Invoice, list[Agreement]] | None:
+    """A live invoice by its link nonce, with its booking's agreements; None otherwise."""
+    return _page(Invoice.token == nonce)
 
 
-def _rows(query: CompiledSelect, key: str) -> PageRows | None:
-    rows = query.fetch(key)
-    return PageRows(key, rows, query) if rows.values else None
+def read_rows(uuid: str) -> tuple[Invoice, list[Agreement]] | None:
+    """A live invoice by uuid, with its booking's agreements; None otherwise."""
+    return _page(Invoice.uuid == uuid)
 
 
-def page_rows(nonce: str) -> PageRows | None:
-    """The pay page's query for a live invoice's link nonce; None when there is none."""
-    return _rows(PAGE_BY_NONCE, nonce)
-
-
-def read_rows(uuid: str) -> PageRows | None:
-    """The public read's query for a live invoice's uuid; None when there is none."""
-    return _rows(PAGE_BY_UUID, uuid)
+def invoice_by_nonce(nonce: str) -> Invoice | None:
+    """A live invoice by its link nonce, with all a page shows of it."""
+    found = page_rows(nonce)
+    return found[0] if found else None

@@ -112,6 +112,12 @@
     document.getElementById("confirmation-amount").textContent = money.format(paid / scale);
     var due = document.querySelector("[data-testid=amount-due]");
     due.textContent = money.format(Math.max(cfg.amount - confirmation.amountCents, 0) / scale);
+    if (confirmation.refundedCents) {  // the booking was paid already: this was refunded
+      var refund = document.getElementById("confirmation-refund");
+      refund.textContent = confirmation.message;
+      refund.hidden = false;
+      due.textContent = money.format(0);
+    }
     var state = document.getElementById("invoice-state");
     state.textContent = "paid";
     state.setAttribute("data-state", "paid");

@@ -22,7 +22,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from models import MODELS, create_schema, db, is_postgres
+from migrations import create_schema
+from models import MODELS, db, is_postgres
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PGBOUNCER_URL = os.environ.get("TEST_PGBOUNCER_URL", "")
@@ -36,9 +37,9 @@ CHROMIUM_FLAGS = [
 def _postgres_reachable() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
-        import psycopg2
+        import psycopg
 
-        psycopg2.connect(PG_URL, connect_timeout=3).close()
+        psycopg.connect(PG_URL, connect_timeout=3).close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"{type(exc).__name__}: {exc}".strip()
     return None

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 import pytest
 from peewee import IntegrityError
 
+from migrations import create_schema
 from models import (
     AgreementAcceptance,
     Booking,
@@ -16,7 +17,6 @@ from models import (
     OutboxMessage,
     Slot,
     StripeEvent,
-    create_schema,
     db,
     locked_transaction,
 )
