@@ -103,7 +103,7 @@ def check_production(config: Mapping[str, Any]) -> None:
 # peewee 3 has a different transaction API: with it BEGIN is never sent and SELECT ... FOR
 # UPDATE locks nothing, so a payment race could charge twice. A driver is checked only when
 # it is installed (SQLite needs none).
-SUPPORTED_VERSIONS: dict[str, str] = {"peewee": ">=4.5,<5"}
+SUPPORTED_VERSIONS: dict[str, str] = {"peewee": ">=4.5,<5", "psycopg": ">=3.2,<4"}
 
 
 class UnsupportedDependency(RuntimeError):

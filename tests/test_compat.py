@@ -33,6 +33,15 @@ def test_supported_peewee_versions_start(monkeypatch, tmp_path, version):
     create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
 
 
+@pytest.mark.parametrize("version", ["2.9.10", "3.1.18", "4.0.0"])
+def test_unsupported_psycopg_refuses_to_start(monkeypatch, version):
+    import psycopg
+
+    monkeypatch.setattr(psycopg, "__version__", version)
+    with pytest.raises(UnsupportedDependency, match=r"supports only psycopg>=3\.2,<4"):
+        check_dependencies()
+
+
 def test_a_library_not_installed_is_not_checked():
     check_dependencies({"no_such_driver_paylink": ">=1"})
 
