@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
-from extensions import limiter, mail
+from extensions import csrf, limiter, mail
 from logging_setup import configure_logging
 from models import bind_database, db
 
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "paylink.db")
 
     configure_logging(app)
+    configure_sessions(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -35,6 +37,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_commands(app)
     return app
+
+
+def configure_sessions(app: Flask) -> None:
+    """The console's signed session cookie and its form CSRF (the only session users)."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Production always sends the cookie over HTTPS only; elsewhere an operator may opt in.
+    app.config["SESSION_COOKIE_SECURE"] = (app.config.get("PAYLINK_ENV") == "production"
+                                           or bool(app.config.get("SESSION_COOKIE_SECURE")))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=int(app.config.get("CONSOLE_SESSION_HOURS", 12)))
+    app.config.setdefault("CONSOLE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # CSRFProtect would otherwise check every POST in the app; the console asks for it.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # The token is bound to the session (12 h, new at sign-in); a 1 h cap would break
+    # forms left open over lunch for no added safety.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
 
 def register_database(app: Flask) -> None:
@@ -55,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     from services.gateway import make_client
 
     mail.init_app(app)
+    csrf.init_app(app)
     app.extensions["stripe_client"] = make_client(app.config)
 
 
@@ -99,8 +119,9 @@ def register_security(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from blueprints.console_cli import COMMANDS as CONSOLE_COMMANDS
     from commands import COMMANDS
     from jobs import COMMANDS as JOB_COMMANDS
 
-    for command in COMMANDS + JOB_COMMANDS:
+    for command in COMMANDS + JOB_COMMANDS + CONSOLE_COMMANDS:
         app.cli.add_command(command)

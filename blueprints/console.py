@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Flask,
-    Request,
     Response,
     current_app,
     flash,
@@ -29,10 +26,8 @@ from flask import (
     session,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 
 from blueprints.console_forms import (
     BrandingForm,
@@ -41,7 +36,7 @@ from blueprints.console_forms import (
     RefundForm,
     SendInvoiceForm,
 )
-from extensions import limiter
+from extensions import csrf, limiter
 from models import Invoice, Merchant, db, new_uuid
 from services import console_auth
 from services.booking_admin import get_booking
@@ -70,45 +65,8 @@ from services.merchants import rotate_api_key
 from services.refunds import get_payment, refund_payment
 
 bp = Blueprint("console", __name__, url_prefix="/console", cli_group=None)
-csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = ("console.login",)
 SESSION_KEYS = ("console_user", "console_proof")
-
-
-class CookielessFirstSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, minus building a signer for requests without the
-    cookie: every pay page and API call, where the session is never used."""
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        # `in`, not cookies.get(): werkzeug's get() raises and catches a BadRequestKeyError.
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
-        return super().open_session(app, request)
-
-
-@bp.record_once
-def _setup(state: BlueprintSetupState) -> None:
-    """Session cookie settings, console-only CSRF, the console's CLI commands."""
-    from blueprints.console_cli import COMMANDS
-
-    app = state.app
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    # Production always sends the cookie over HTTPS only; elsewhere an operator may opt in.
-    app.config["SESSION_COOKIE_SECURE"] = (app.config.get("PAYLINK_ENV") == "production"
-                                           or bool(app.config.get("SESSION_COOKIE_SECURE")))
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        hours=int(app.config.get("CONSOLE_SESSION_HOURS", 12)))
-    app.config.setdefault("CONSOLE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
-    # CSRFProtect would otherwise check every POST in the app; the console asks for it.
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    # The token is bound to the session (12 h, new at sign-in); a 1 h cap would break
-    # forms left open over lunch for no added safety.
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    csrf.init_app(app)
-    app.session_interface = CookielessFirstSessionInterface()
-    for command in COMMANDS:
-        app.cli.add_command(command)
 
 
 @bp.before_request

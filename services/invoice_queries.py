@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from peewee import Expression
-
 from models import Booking, CustomerPayment, Invoice, Merchant, db
 from services import fields
 from services.booking_admin import get_booking
@@ -16,6 +14,7 @@ from services.invoices import (
     STAX_STATUSES,
     create_invoice,
     pay_url,
+    status_filter,
     stax_status,
 )
 
@@ -95,24 +94,6 @@ def payment_json(payment: CustomerPayment) -> dict[str, Any]:
         "card_brand": payment.card_brand, "card_last4": payment.card_last4,
         "created_at": fields.isoformat(payment.created_at),
     }
-
-
-def status_filter(status: str) -> Expression:
-    """SQL for one derived status; the same precedence as stax_status."""
-    live = Invoice.deleted_at.is_null()
-    open_ = live & (Invoice.status == "open")
-    unpaid = open_ & (Invoice.amount_paid_cents == 0)
-    untried = unpaid & (Invoice.failed_attempts == 0)
-    return {
-        "deleted": Invoice.deleted_at.is_null(False),
-        "closed": live & (Invoice.status == "closed"),
-        "paid": live & (Invoice.status == "paid"),
-        "partially_paid": open_ & (Invoice.amount_paid_cents > 0),
-        "attempted": unpaid & (Invoice.failed_attempts > 0),
-        "viewed": untried & Invoice.viewed_at.is_null(False),
-        "sent": untried & Invoice.viewed_at.is_null() & Invoice.sent_at.is_null(False),
-        "draft": untried & Invoice.viewed_at.is_null() & Invoice.sent_at.is_null(),
-    }[status]
 
 
 def decode_cursor(raw: str | None) -> int | None:

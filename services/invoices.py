@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from functools import reduce
+from typing import Any, TypeVar
+
+from peewee import Expression, Value
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
+from services.payments import PENDING_MESSAGE
 
 Found = TypeVar("Found")
 
@@ -93,33 +98,50 @@ def rotate_token(invoice: Invoice) -> None:
 
 # ---- lifecycle (merchant API) ---------------------------------------------------------------
 
-STAX_STATUSES = ("draft", "sent", "viewed", "attempted", "partially_paid", "paid", "closed",
-                 "deleted")
-PENDING_MESSAGE = "A payment is being processed for this invoice; try again in a minute."
+# The Stax lifecycle, most final state first: an invoice has the first status whose
+# conditions all hold. Stax: DRAFT (not sent) → SENT → VIEWED → ATTEMPTED (a failed try)
+# → PARTIALLY_PAID → PAID; DELETED is soft. A refund lowers amount_paid_cents, so the
+# status falls back (paid → partially_paid → viewed/sent) and the invoice takes payments
+# again. One table for both readings: stax_status (a row) and status_filter (SQL).
+STAX_RULES: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = (
+    ("deleted", (("deleted_at", "is not", None),)),
+    ("closed", (("status", "==", "closed"),)),
+    ("paid", (("status", "==", "paid"),)),
+    ("partially_paid", (("amount_paid_cents", ">", 0),)),
+    ("attempted", (("failed_attempts", ">", 0),)),
+    ("viewed", (("viewed_at", "is not", None),)),
+    ("sent", (("sent_at", "is not", None),)),
+    ("draft", ()),
+)
+STAX_STATUSES = tuple(sorted((name for name, _ in STAX_RULES),
+                             key=["draft", "sent", "viewed", "attempted", "partially_paid",
+                                  "paid", "closed", "deleted"].index))
+_TESTS = {"==": operator.eq, ">": operator.gt, "is not": operator.is_not}
 
 
 def stax_status(invoice: Invoice) -> str:
-    """The Stax lifecycle derived from the stored fields, most final state first.
+    """The invoice's Stax status (STAX_RULES)."""
+    for name, conditions in STAX_RULES:
+        if all(_TESTS[test](getattr(invoice, field), value)
+               for field, test, value in conditions):
+            return name
+    raise AssertionError("STAX_RULES ends with a rule that always holds")
 
-    Stax: DRAFT (not sent) → SENT → VIEWED → ATTEMPTED (a failed try) → PARTIALLY_PAID
-    → PAID; DELETED is soft. A refund lowers amount_paid_cents, so the status falls back
-    (paid → partially_paid → viewed/sent) and the invoice takes payments again.
-    """
-    if invoice.deleted_at is not None:
-        return "deleted"
-    if invoice.status == "closed":
-        return "closed"
-    if invoice.status == "paid":
-        return "paid"
-    if invoice.amount_paid_cents > 0:
-        return "partially_paid"
-    if invoice.failed_attempts > 0:
-        return "attempted"
-    if invoice.viewed_at is not None:
-        return "viewed"
-    if invoice.sent_at is not None:
-        return "sent"
-    return "draft"
+
+def status_filter(status: str) -> Expression:
+    """SQL for one Stax status: its conditions hold, and no earlier rule's all do."""
+    def holds(conditions: tuple[tuple[str, str, Any], ...]) -> Expression:
+        parts = [_TESTS[test](getattr(Invoice, field), value) if test != "is not"
+                 else getattr(Invoice, field).is_null(False)
+                 for field, test, value in conditions]
+        return reduce(operator.and_, parts) if parts else Value(True)
+
+    where: Expression = Value(True)
+    for name, conditions in STAX_RULES:
+        if name == status:
+            return where & holds(conditions)
+        where = where & ~holds(conditions)
+    raise ValueError(f"unknown status {status!r}")
 
 
 def validate_delivery(booking: Booking, send_type: str, override: str | None) -> None:
@@ -146,7 +168,7 @@ def _require_live(invoice: Invoice, action: str) -> None:
     if invoice.status != "open":
         raise Conflict(f"The invoice is {invoice.status}; it cannot be {action}.")
     if invoice.pending_intent_id:
-        raise Conflict(PENDING_MESSAGE)
+        raise Conflict(PENDING_MESSAGE, code="payment_pending")
 
 
 def send_invoice(invoice: Invoice, *, resend: bool = False) -> Invoice:
@@ -215,7 +237,7 @@ def delete_invoice(invoice: Invoice) -> Invoice:
         if invoice.deleted_at is not None:
             return invoice
         if invoice.pending_intent_id:
-            raise Conflict(PENDING_MESSAGE)
+            raise Conflict(PENDING_MESSAGE, code="payment_pending")
         if invoice.amount_paid_cents > 0:
             raise Conflict("The invoice has payments; close it (or refund them) instead.")
         invoice.deleted_at = invoice.updated_at = utcnow()
