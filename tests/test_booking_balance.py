@@ -141,6 +141,7 @@ def test_excess_refund_waits_in_the_outbox_when_stripe_is_down(any_pay_app, stri
     assert_never_beyond_balance(stripe_sdk, first)
 
 
+@pytest.mark.pgbouncer
 @pytest.mark.parametrize("deposit", [False, True])
 def test_two_invoices_paid_at_the_same_moment(any_pay_app, stripe_sdk, sandbox, deposit):
     """Two threads pay the booking's two invoices at once (a deposit plus the full amount,
@@ -171,6 +172,7 @@ def test_two_invoices_paid_at_the_same_moment(any_pay_app, stripe_sdk, sandbox, 
     assert_never_beyond_balance(stripe_sdk, first)
 
 
+@pytest.mark.pgbouncer
 def test_two_processes_pay_two_invoices_of_one_booking(database_url, sandbox, tmp_path):
     """Two gunicorn processes on one database, each paying one of the booking's invoices
     over and over at the same time: never more than the balance."""
