@@ -9,6 +9,7 @@ from typing import TypeVar
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
+from services.urls import absolute_url
 
 Found = TypeVar("Found")
 
@@ -68,7 +69,7 @@ def pay_token(invoice: Invoice, secret_key: str) -> str:
 
 
 def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
-    return f"{base_url.rstrip('/')}/pay/{pay_token(invoice, secret_key)}"
+    return absolute_url(base_url, f"/pay/{pay_token(invoice, secret_key)}")
 
 
 def invoice_for_token(token: str, secret_key: str,
