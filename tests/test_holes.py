@@ -78,3 +78,185 @@ def test_no_absolute_url_is_built_from_the_request():
     found = [f"{p.relative_to(root)}: {word}" for p in sources
              for word in banned if word in p.read_text()]
     assert found == []
+
+
+# ---- 2. merchant webhook_url: public https hosts only, at input and at delivery ------------
+
+HOSTILE_URLS = [
+    "http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "https://localhost:6379/",
+    "https://LOCALHOST./", "https://redis.localhost/", "https://169.254.169.254/latest/",
+    "https://10.0.0.1/", "https://172.16.5.4/", "https://192.168.1.1/", "https://100.64.0.1/",
+    "https://0.0.0.0/", "https://224.0.0.1/", "https://240.0.0.1/", "https://255.255.255.255/",
+    "https://192.0.2.10/", "https://[::1]/", "https://[::]/", "https://[::ffff:127.0.0.1]/",
+    "https://[::ffff:a9fe:a9fe]/", "https://[fe80::1]/", "https://[fc00::1]/",
+    "https://[ff02::1]/", "https://[2002:7f00:1::]/", "https://[64:ff9b::a9fe:a9fe]/",
+    "https://2130706433/", "https://0x7f000001/", "https://127.1/", "https://017700000001/",
+    "https://metadata/", "https://metadata.google.internal/", "https://printer.local/",
+    "http://hooks.example/paylink", "ftp://hooks.example/", "https://user:pw@hooks.example/",
+    "https:///no-host", "https://hooks.example:99999/", "javascript:alert(1)", "https://[::1",
+]
+PUBLIC_URLS = ["https://hooks.example/paylink", "https://8.8.8.8/hook",
+               "https://[2606:4700:4700::1111]/hook", "https://Hooks.Example:8443/x?y=1"]
+
+
+@pytest.fixture
+def api(client):
+    from tests.api_helpers import Api, new_merchant
+
+    return Api(client, new_merchant()[1])
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_hostile_webhook_urls_are_refused_on_input(api, url):
+    from services.outbound import UnsafeURL, check_url
+
+    with pytest.raises(UnsafeURL):
+        check_url(url, private_ok=False)
+    response = api.patch("/api/v1/merchant", {"webhook_url": url})
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert body["success"] is False and body["message"].startswith("webhook_url ")
+    assert body["code"] == "webhook_url_not_allowed"
+    assert api.get("/api/v1/merchant").get_json()["merchant"]["webhook_url"] is None
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_public_webhook_urls_are_accepted(api, url):
+    response = api.patch("/api/v1/merchant", {"webhook_url": url})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["merchant"]["webhook_url"] == url
+
+
+def test_private_webhooks_setting_lets_development_use_loopback(app, api):
+    assert app.config["PAYLINK_ALLOW_PRIVATE_WEBHOOKS"] is False  # the default
+    app.config["PAYLINK_ALLOW_PRIVATE_WEBHOOKS"] = True
+    response = api.patch("/api/v1/merchant", {"webhook_url": "http://127.0.0.1:9/hook"})
+    assert response.status_code == 200, response.get_json()
+
+
+class _Hook:
+    """A loopback HTTP server that records what it receives."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server API)
+                received.append((self.headers["Host"], self.path,
+                                 self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _resolving(monkeypatch, name: str, answers: list[str]) -> list[str]:
+    """DNS as the worker sees it: ``name`` resolves to each of ``answers`` in turn."""
+    import socket
+
+    real, asked = socket.getaddrinfo, []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        address = answers[min(len(asked), len(answers) - 1)]
+        asked.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def _queue_webhook(url: str):
+    from services.notifications import queue_merchant_webhook
+    from tests import factories
+
+    merchant, _ = factories.merchant(webhook_url=url, webhook_secret="whsec_test")
+    queue_merchant_webhook(merchant, "booking.expired", "b-1", {"booking_uuid": "b"})
+
+
+def test_delivery_to_a_name_resolving_to_loopback_is_refused(app, monkeypatch):
+    """The name passed the input check; at delivery it resolves to 127.0.0.1: no POST."""
+    from datetime import timedelta
+
+    from models import OutboxMessage, utcnow
+    from services.outbox_worker import run_once
+
+    with _Hook() as hook, app.app_context(), db.connection_context():
+        name = "hooks.rebind.example"
+        asked = _resolving(monkeypatch, name, ["127.0.0.1"])
+        _queue_webhook(f"https://{name}:{hook.port}/hook")
+        now = utcnow()
+        result = run_once(app, now=now)
+        assert (result.delivered, result.failed) == (0, 1)
+        row = OutboxMessage.get()
+        assert row.delivered_at is None and row.attempts == 1 and asked == ["127.0.0.1"]
+        assert row.last_error == (f"DeliveryBlocked: blocked: webhook_url {name} resolves to "
+                                  "127.0.0.1, which is not a public address.")
+        assert row.next_attempt_at >= now + timedelta(seconds=29)  # backoff, no hot loop
+        assert run_once(app, now=now).failed == 0
+    assert hook.received == []
+
+
+def test_delivery_connects_to_the_address_it_checked(app, monkeypatch):
+    """One look-up per delivery; the POST goes to that address with the name as Host."""
+    from models import OutboxMessage
+    from services.outbox_worker import run_once
+
+    app.config["PAYLINK_ALLOW_PRIVATE_WEBHOOKS"] = True  # the hook is on loopback
+    with _Hook() as hook, app.app_context(), db.connection_context():
+        name = "hooks.pinned.example"
+        # A second look-up would get an address nothing listens on.
+        asked = _resolving(monkeypatch, name, ["127.0.0.1", "127.0.0.2"])
+        _queue_webhook(f"http://{name}:{hook.port}/hook?x=1")
+        assert run_once(app).delivered == 1, OutboxMessage.get().last_error
+    assert asked == ["127.0.0.1"]
+    assert [(h, p) for h, p, _ in hook.received] == [(f"{name}:{hook.port}", "/hook?x=1")]
+
+
+def test_webhook_redirects_are_not_followed(app, monkeypatch):
+    """A 307 to a private address is a failed delivery, not a second POST."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from models import OutboxMessage
+    from services.outbox_worker import run_once
+
+    hits = []
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(307)
+            self.send_header("Location", f"http://127.0.0.1:{server.server_port}/next")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config["PAYLINK_ALLOW_PRIVATE_WEBHOOKS"] = True
+    try:
+        with app.app_context(), db.connection_context():
+            _queue_webhook(f"http://127.0.0.1:{server.server_port}/hook")
+            assert run_once(app).failed == 1
+            assert "307" in OutboxMessage.get().last_error
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == ["/hook"]
