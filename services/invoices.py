@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import TypeVar
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
@@ -85,6 +86,20 @@ def invoice_for_token(token: str, secret_key: str,
     if find is not None:
         return find(nonce)
     return Invoice.select().where(Invoice.token == nonce, Invoice.deleted_at.is_null()).first()
+
+
+def invoice_uuid_for_token(token: str, secret_key: str) -> str | None:
+    """The uuid of the invoice a genuine pay-link token names (deleted ones too); no query
+    for a bad token, and one indexed look-up per link and process after that."""
+    nonce = tokens.unsign(secret_key, token)
+    return _uuid_of_nonce(nonce) if nonce is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _uuid_of_nonce(nonce: str) -> str | None:
+    # A nonce names one invoice for good (a re-opened invoice gets a new one), so the answer
+    # never goes stale; an unknown nonce costs a query each time, as a 404 does anyway.
+    return Invoice.select(Invoice.uuid).where(Invoice.token == nonce).scalar()
 
 
 def rotate_token(invoice: Invoice) -> None:

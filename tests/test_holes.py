@@ -260,3 +260,40 @@ def test_webhook_redirects_are_not_followed(app, monkeypatch):
         server.shutdown()
         server.server_close()
     assert hits == ["/hook"]
+
+
+# ---- 3. one pay budget per invoice, whichever route pays it ---------------------------------
+
+@pytest.fixture
+def limited_app(sqlite_url, sandbox):
+    from extensions import limiter
+
+    app = make_test_app(sqlite_url, RATELIMIT_ENABLED=True,
+                        RATELIMIT_PAY_PER_INVOICE="3 per minute",
+                        RATELIMIT_PAY_PER_IP="100 per minute", **sandbox_config(sandbox))
+    limiter.reset()
+    yield app
+    limiter.reset()
+    db.close()
+
+
+def test_pay_budget_is_shared_by_the_uuid_and_the_token_route(limited_app):
+    client = limited_app.test_client()
+    seeded, other = new_invoice(limited_app), new_invoice(limited_app)
+    csrf = _csrf(client, seeded["token"])
+
+    def by_uuid():
+        return client.post(f"/api/v1/invoices/{seeded['uuid']}/pay", json={"agreements": []})
+
+    def by_token():
+        return client.post(f"/pay/{seeded['token']}/confirm",
+                           json={"agreements": [], "csrfToken": csrf})
+
+    codes = [attempt().status_code for attempt in (by_uuid, by_token, by_uuid, by_token, by_uuid)]
+    assert codes == [422, 422, 422, 429, 429]
+    # Another invoice keeps its own budget, on either route.
+    other_csrf = _csrf(client, other["token"])
+    assert client.post(f"/pay/{other['token']}/confirm",
+                       json={"agreements": [], "csrfToken": other_csrf}).status_code == 422
+    # A link that names no invoice is still limited (by its token) and still a 404.
+    assert client.post("/pay/not-a-token/confirm", json={}).status_code == 404
