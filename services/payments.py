@@ -36,7 +36,7 @@ from models import (
     new_uuid,
     utcnow,
 )
-from services import gateway
+from services import card_details, gateway
 from services.bookings import held_seats, joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
@@ -362,7 +362,7 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
         with suppress(PaymentDeclined):  # recorded on the invoice; this customer may go on
             send_intent(client, invoice.id, invoice.pending_request)
         return
-    intent = client.v1.payment_intents.retrieve(pending)
+    intent = client.v1.payment_intents.retrieve(pending, params={"expand": card_details.EXPAND})
     if intent.status == "requires_action" and age > ABANDONED_ACTION:
         intent = _cancel_abandoned(client, intent)
     if intent.status in LIVE_STATUSES:
@@ -393,6 +393,7 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
         "confirmation_token": request.confirmation_token,
         "automatic_payment_methods": {"enabled": True},
         "use_stripe_sdk": request.use_stripe_sdk,
+        "expand": card_details.EXPAND,  # the card's brand and last 4 for finalise
         "description": f"{merchant.name}: {booking.activity} ({booking.confirmation_code})",
         "metadata": {
             "invoice_uuid": invoice.uuid, "booking_uuid": booking.uuid,
@@ -463,7 +464,8 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
     if not isinstance(intent_id, str) or not intent_id.startswith("pi_") or len(intent_id) > 64:
         raise ServiceError("Unknown payment.", code="payment_unknown")
     try:
-        intent = client.v1.payment_intents.retrieve(intent_id)
+        intent = client.v1.payment_intents.retrieve(
+            intent_id, params={"expand": card_details.EXPAND})
     except gateway.InvalidRequestError as exc:
         raise NotFound("Unknown payment.", code="payment_unknown") from exc
     except gateway.UNAVAILABLE as exc:
@@ -549,6 +551,7 @@ def finalise(intent: Any) -> dict[str, Any]:
             stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
             created_at=utcnow(),
         )
+        payment.card_brand, payment.card_last4 = card_details.card_details(intent)
         if not _INSERT_PAYMENT(payment.__data__):
             # Recorded already: by a finaliser that held the lock before us (browser, return
             # URL and webhooks all come here). Our own statement sees its committed row.

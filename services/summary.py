@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_time
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from models import (
     Agreement,
@@ -17,9 +19,12 @@ from models import (
     CustomerPayment,
     Invoice,
     Merchant,
+    Refund,
     Slot,
+    is_postgres,
 )
 from services.bookings import held_seats, joined_agreements
+from services.fields import isoformat
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
 from services.view_cache import digest
@@ -110,7 +115,7 @@ def invoice_page_query() -> Any:
 # The pay page's and the public API's lookups, compiled once (statements.CompiledSelect).
 PAGE_BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
     Invoice.token == nonce, Invoice.deleted_at.is_null()))
-PAGE_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
+PAGE_BY_UUID = CompiledSelect(lambda uuid: with_payment_history(invoice_page_query()).where(
     Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
 
 
@@ -144,3 +149,66 @@ def page_rows(nonce: str) -> PageRows | None:
 def read_rows(uuid: str) -> PageRows | None:
     """The public read's query for a live invoice's uuid; None when there is none."""
     return _rows(PAGE_BY_UUID, uuid)
+
+
+# ---- payment history (the public read) ------------------------------------------------------
+
+_HISTORY_FIELDS = {  # JSON key → column of the history subquery (P: payment, R: its refunds)
+    "id": "P.id", "amountCents": "P.amount_cents", "tipCents": "P.tip_cents",
+    "currency": "P.currency", "createdAt": "P.created_at", "refundedCents": "P.refunded_cents",
+    "cardBrand": "P.card_brand", "cardLast4": "P.card_last4",
+    "confirmationNumber": "P.confirmation_number", "refundId": "R.id",
+    "refundCents": "R.amount_cents", "refundAt": "R.created_at",
+}
+
+
+def with_payment_history(query: Any) -> Any:
+    """``query`` plus the booking's payments and their refunds, as one JSON array column
+    (``payment_history``, a row per payment and refund): still one round trip, and part of
+    the rows the view cache compares. Read it with ``payment_history``."""
+    payment, refund = CustomerPayment.alias("ph_p"), Refund.alias("ph_r")
+    columns = {"P": payment, "R": refund}
+    pairs: list[Any] = []
+    for key, path in _HISTORY_FIELDS.items():
+        table, name = path.split(".")
+        # Keys inline (SQL), not bound: PostgreSQL cannot type a bound key in a PREPARE.
+        pairs += [SQL(f"'{key}'"), getattr(columns[table], name)]
+    if is_postgres():
+        history = fn.json_agg(fn.json_build_object(*pairs))
+    else:
+        history = fn.json_group_array(fn.json_object(*pairs))
+    subquery = (payment.select(history)
+                .join(refund, JOIN.LEFT_OUTER, on=(refund.payment == payment.id))
+                .where(payment.booking == Booking.id))
+    return query.select_extend(subquery.alias("payment_history"))
+
+
+def _iso(value: Any) -> str | None:
+    # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff", PostgreSQL's JSON has a T: one spelling out.
+    return isoformat(datetime.fromisoformat(value)) if value else None
+
+
+def payment_history(invoice: Invoice) -> list[dict[str, Any]]:
+    """The booking's payments, oldest first, each with its refunds: amounts in cents, the
+    card's brand and last 4 only. From an invoice read by ``with_payment_history``."""
+    raw = getattr(invoice, "payment_history", None)
+    items = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    payments: dict[int, dict[str, Any]] = {}
+    for item in sorted(items, key=lambda i: (i["id"], i["refundId"] or 0)):
+        entry = payments.get(item["id"])
+        if entry is None:
+            paid = item["amountCents"] + item["tipCents"]
+            refunded = item["refundedCents"]
+            entry = payments[item["id"]] = {
+                "amountCents": item["amountCents"], "tipCents": item["tipCents"],
+                "currency": item["currency"], "createdAt": _iso(item["createdAt"]),
+                "refundedCents": refunded, "refunds": [],
+                "cardBrand": item["cardBrand"], "cardLast4": item["cardLast4"],
+                "confirmationNumber": item["confirmationNumber"],
+                "status": ("succeeded" if refunded == 0 else
+                           "refunded" if refunded >= paid else "partially_refunded"),
+            }
+        if item["refundId"] is not None:
+            entry["refunds"].append({"amountCents": item["refundCents"],
+                                     "createdAt": _iso(item["refundAt"])})
+    return list(payments.values())

@@ -297,3 +297,93 @@ def test_pay_budget_is_shared_by_the_uuid_and_the_token_route(limited_app):
                        json={"agreements": [], "csrfToken": other_csrf}).status_code == 422
     # A link that names no invoice is still limited (by its token) and still a 404.
     assert client.post("/pay/not-a-token/confirm", json={}).status_code == 404
+
+
+# ---- 4. payment history in the public read; the card's brand and last 4 ---------------------
+
+def test_card_details_from_the_payment_method_or_the_latest_charge():
+    from services.card_details import card_details
+    from services.gateway import StripeData
+
+    assert card_details(StripeData(payment_method={"card": {"brand": "visa", "last4": "4242",
+                                                            "exp_month": 12}})) == ("visa", "4242")
+    charge = {"payment_method_details": {"card": {"brand": "amex", "last4": "8431"}}}
+    assert card_details(StripeData(payment_method="pm_1", latest_charge=charge)) == ("amex",
+                                                                                     "8431")
+    assert card_details(StripeData(payment_method="pm_1", latest_charge="ch_1")) == (None, None)
+    assert card_details(StripeData(payment_method=None, latest_charge=None)) == (None, None)
+    assert card_details(StripeData()) == (None, None)
+
+
+def test_sandbox_expands_the_payment_method_with_the_card_as_stripe_does(stripe_sdk):
+    import gzip
+    import json
+    from pathlib import Path
+
+    from services.card_details import EXPAND, card_details
+
+    intent = stripe_sdk.v1.payment_intents.create(params={
+        "amount": 1000, "currency": "usd", "confirm": True, "payment_method": "pm_card_amex",
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        "expand": EXPAND})
+    assert card_details(intent) == ("amex", "0005")
+    assert isinstance(stripe_sdk.v1.payment_intents.retrieve(intent.id).payment_method, str)
+    # Stripe's own schema: a PaymentMethod's card has brand and last4 (strings).
+    spec = Path(__file__).resolve().parents[2] / "shared/stripe/openapi-spec3.json.gz"
+    if spec.exists():
+        schemas = json.loads(gzip.decompress(spec.read_bytes()))["components"]["schemas"]
+        card = schemas["payment_method_card"]["properties"]
+        assert card["brand"]["type"] == card["last4"]["type"] == "string"
+
+
+def test_public_read_has_the_payment_history(any_pay_app, stripe_sdk, sandbox):
+    import jsonschema_rs
+
+    from blueprints.openapi import PUBLIC_INVOICE
+    from tests.api_helpers import Api, new_merchant
+    from tests.pay_helpers import pay_api
+
+    client = any_pay_app.test_client()
+    api = Api(client, new_merchant()[1])
+    invoice = api.invoice(api.booking()["uuid"], allow_partial=True, allow_tip=True)
+    seeded = {"uuid": invoice["uuid"], "agreements": []}
+    read = client.get(f"/api/v1/invoices/{invoice['uuid']}").json
+    assert read["payments"] == []
+    before = set(read)
+
+    first = pay_api(client, seeded, amountCents=6000, tipCents=500,
+                    stripeConfirmationToken=ctoken(stripe_sdk, "pm_card_mastercard"))
+    assert first.status_code == 200, first.json
+    # The rest with a 3-D Secure card: the card is read on the way back from the bank.
+    second = pay_api(client, seeded, stripeConfirmationToken=ctoken(
+        stripe_sdk, "pm_card_threeDSecure2Required"))
+    intent_id = second.json["clientSecret"].split("_secret_")[0]
+    sandbox.authenticate(intent_id, "complete")
+    assert pay_api(client, seeded, handledNextAction=intent_id).status_code == 200
+    merchant_view = api.get(f"/api/v1/invoices/{invoice['uuid']}").json["invoice"]
+    payment_uuid = merchant_view["payments"][0]["uuid"]
+    assert api.post(f"/api/v1/payments/{payment_uuid}/refunds",
+                    {"amount_cents": 1000}).status_code == 201
+    assert api.post(f"/api/v1/payments/{payment_uuid}/refunds",
+                    {"amount_cents": 500}).status_code == 201
+
+    read = client.get(f"/api/v1/invoices/{invoice['uuid']}").json
+    assert set(read) == before  # every existing field is still there
+    jsonschema_rs.validate(PUBLIC_INVOICE, read)  # as the OpenAPI document says
+    mastercard, visa = read["payments"]
+    assert {k: v for k, v in mastercard.items() if k not in ("createdAt", "refunds")} == {
+        "amountCents": 6000, "tipCents": 500, "currency": "usd", "refundedCents": 1500,
+        "cardBrand": "mastercard", "cardLast4": "4444", "status": "partially_refunded",
+        "confirmationNumber": first.json["confirmation"]["confirmationNumber"]}
+    assert [r["amountCents"] for r in mastercard["refunds"]] == [1000, 500]
+    assert all(r["createdAt"].endswith("Z") for r in mastercard["refunds"])
+    assert mastercard["createdAt"] == merchant_view["payments"][0]["created_at"]
+    assert (visa["amountCents"], visa["cardBrand"], visa["cardLast4"]) == (4000, "visa", "3220")
+    assert (visa["status"], visa["refunds"]) == ("succeeded", [])
+    # No card data beyond brand and last 4 anywhere in the answer.
+    text = client.get(f"/api/v1/invoices/{invoice['uuid']}").get_data(as_text=True)
+    assert "exp_" not in text and "fingerprint" not in text and "pm_" not in text
+    with db.connection_context():
+        from models import CustomerPayment
+        assert [(p.card_brand, p.card_last4) for p in CustomerPayment.select()
+                .order_by(CustomerPayment.id)] == [("mastercard", "4444"), ("visa", "3220")]
