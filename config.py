@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "SMS_FROM": None,
     "CALENDAR_SYNC_URL": None,  # None → calendar events are logged
     "WEBHOOK_TIMEOUT_SECONDS": 10,
+    # Merchant webhooks to http and private or loopback hosts (development, tests): off by
+    # default everywhere, so a production without it set never posts into its own network.
+    "PAYLINK_ALLOW_PRIVATE_WEBHOOKS": False,
     "OUTBOX_POLL_SECONDS": 5,
     "OUTBOX_RETRY_SECONDS": 30,
     "OUTBOX_MAX_BACKOFF_SECONDS": 3600,

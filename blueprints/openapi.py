@@ -85,6 +85,16 @@ LINE = obj(["name"], name=STR, quantity={"type": "integer", "minimum": 1}, unit_
 CART = obj(["line_items"], **{s: {"type": "array", "items": LINE}
                               for s in ("line_items", "fees", "discounts", "taxes")})
 INVOICE_ONE = success(invoice=ref("Invoice"))
+PUBLIC_PAYMENT = obj(
+    ["amountCents", "tipCents", "currency", "createdAt", "refundedCents", "refunds",
+     "cardBrand", "cardLast4", "confirmationNumber", "status"],
+    amountCents=CENTS, tipCents=CENTS, currency=STR, createdAt=DATETIME, refundedCents=CENTS,
+    refunds={"type": "array", "items": obj(["amountCents", "createdAt"], amountCents=CENTS,
+                                           createdAt=DATETIME)},
+    cardBrand={"type": ["string", "null"], "description": "e.g. visa; no other card data."},
+    cardLast4={"type": ["string", "null"]}, confirmationNumber=STR,
+    status={"enum": ["succeeded", "partially_refunded", "refunded"]},
+)
 PUBLIC_INVOICE = success(
     invoice=obj(["uuid", "dueNowCents"], uuid=STR, dueNowCents=CENTS, currency=STR,
                 state=STR, payable=BOOL, message={"type": ["string", "null"]},
@@ -94,6 +104,8 @@ PUBLIC_INVOICE = success(
     date=STR, start={"type": ["string", "null"]}, end={"type": ["string", "null"]},
     endDate={"type": ["string", "null"]},
     agreements={"type": "array", "items": obj(uuid=STR, title=STR, body=STR, version=INT)},
+    payments={"type": "array", "items": PUBLIC_PAYMENT,
+              "description": "The booking's payments, oldest first, with their refunds."},
 )
 PAY_BODY = obj(
     stripeConfirmationToken={"type": "string", "description": "ctoken_... from Stripe.js"},
@@ -135,7 +147,7 @@ SCHEMAS: dict[str, Any] = {
         allow_tip=BOOL, expires_at={"type": "string", "format": "date-time"},
     ),
     "Payment": obj(uuid=STR, amount_cents=CENTS, tip_cents=CENTS, refunded_cents=CENTS,
-                   currency=STR, confirmation_number=STR, card_brand=STR, card_last4=STR,
+                   currency=STR, confirmation_number=STR, card_brand=OPT_STR, card_last4=OPT_STR,
                    created_at=DATETIME),
     "Booking": obj(
         ["uuid", "status"], uuid=STR, external_ref={"type": ["string", "null"]},

@@ -31,6 +31,7 @@ from services.payments import (
     unpayable_reason,
 )
 from services.summary import booking_summary, invoice_by_nonce, page_rows
+from services.urls import public_url_for
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
 
@@ -129,7 +130,7 @@ def confirm(token: str) -> ResponseReturnValue:
                            status=403, code="csrf_failed")
     pay_request = PayRequest.from_json(
         data, ip=request.remote_addr, user_agent=request.user_agent.string,
-        return_url=url_for("pay.returned", token=token, _external=True),
+        return_url=public_url_for("pay.returned", token=token),
         use_stripe_sdk=current_app.config["STRIPE_USE_SDK_NEXT_ACTIONS"],
     )
     # pay() finds the live invoice by its link while locking it (404 when there is none).

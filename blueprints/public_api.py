@@ -15,7 +15,7 @@ from blueprints.merchant_api import invoice_detail
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice
 from services.payments import InvoiceRef, PayRequest, amount_due_now, pay, unpayable_reason
-from services.summary import read_rows
+from services.summary import payment_history, read_rows
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
@@ -60,6 +60,7 @@ def public_view(invoice: Invoice, agreements: list[Agreement]) -> dict[str, Any]
         end=_iso(booking.end_time), endDate=_iso(booking.end_date),
         agreements=[{"uuid": a.uuid, "title": a.title, "body": a.body, "version": a.version}
                     for a in agreements],
+        payments=payment_history(invoice),
     )
 
 

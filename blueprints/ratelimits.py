@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, request
 from flask_limiter.util import get_remote_address
 
 from extensions import limiter
+from services.invoices import invoice_uuid_for_token
 from services.merchants import hash_key
 
 
@@ -22,9 +23,14 @@ def _limit(name: str) -> Callable[[], str]:
 
 
 def invoice_key() -> str:
-    """The invoice a pay request is for: its link token or its uuid."""
+    """The invoice a pay request is for, by uuid on both pay routes (the JSON API's
+    /invoices/<uuid>/pay and the page's /pay/<token>/confirm): one budget per invoice."""
     args = request.view_args or {}
-    return "invoice:" + str(args.get("token") or args.get("uuid") or "")
+    if "token" in args:
+        token = str(args["token"])
+        uuid = invoice_uuid_for_token(token, current_app.config["SECRET_KEY"])
+        return "invoice:" + (uuid or "token:" + token[:200])  # no such invoice: a 404 anyway
+    return "invoice:" + str(args.get("uuid") or "")
 
 
 def api_key_key() -> str:

@@ -66,6 +66,7 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
     "pm_card_chargeDeclinedExpiredCard": "4000000000000069",
     "pm_card_chargeDeclinedIncorrectCvc": "4000000000000127",
     "pm_card_mastercard": "5555555555554444",
+    "pm_card_amex": "378282246310005",
 }
 
 

@@ -15,6 +15,7 @@ from services import fields, tokens
 from services.errors import Conflict, NotFound, ServiceError
 from services.notifications import queue_invoice_message
 from services.payments import PENDING_MESSAGE
+from services.urls import absolute_url
 
 Found = TypeVar("Found")
 
@@ -74,7 +75,7 @@ def pay_token(invoice: Invoice, secret_key: str) -> str:
 
 
 def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
-    return f"{base_url.rstrip('/')}/pay/{pay_token(invoice, secret_key)}"
+    return absolute_url(base_url, f"/pay/{pay_token(invoice, secret_key)}")
 
 
 def invoice_for_token(token: str, secret_key: str,
@@ -90,6 +91,15 @@ def invoice_for_token(token: str, secret_key: str,
     if find is not None:
         return find(nonce)
     return Invoice.select().where(Invoice.token == nonce, Invoice.deleted_at.is_null()).first()
+
+
+def invoice_uuid_for_token(token: str, secret_key: str) -> str | None:
+    """The uuid of the invoice a genuine pay-link token names (deleted ones too); no query
+    for a bad token."""
+    nonce = tokens.unsign(secret_key, token)
+    if nonce is None:
+        return None
+    return Invoice.select(Invoice.uuid).where(Invoice.token == nonce).scalar()
 
 
 def rotate_token(invoice: Invoice) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models import Merchant, transactional
-from services import fields
+from services import fields, outbound
 from services.errors import ServiceError
 
 MAX_ORIGINS = 20
@@ -40,13 +40,13 @@ def normalize_origin(raw: Any) -> str:
 
 
 def _webhook_url(raw: str | None) -> str | None:
+    """https to a public host (services.outbound); checked again at each delivery."""
     if raw is None:
         return None
-    parts = urlsplit(raw)
-    local = (parts.hostname or "") in ("localhost", "127.0.0.1")
-    secure = parts.scheme == "https" or (parts.scheme == "http" and local)
-    if not secure or not parts.hostname:
-        raise ServiceError("webhook_url must be an https:// URL (http only for localhost).")
+    try:
+        outbound.check_url(raw)
+    except outbound.UnsafeURL as exc:
+        raise ServiceError(f"webhook_url {exc}", code="webhook_url_not_allowed") from None
     return raw
 
 

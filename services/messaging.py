@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import requests
+import urllib3
 from babel.dates import format_date, format_time
 from flask import Flask, render_template
 from flask_mail import Message
@@ -22,6 +23,7 @@ from flask_mail import Message
 from extensions import mail
 from logging_setup import event
 from models import Booking, Customer, CustomerPayment, Invoice, Merchant, OutboxMessage, utcnow
+from services import outbound
 from services.invoices import pay_url
 from services.money import format_money
 from services.refunds import refund_excess
@@ -40,6 +42,11 @@ SUBJECTS = {
 
 class DeliveryError(RuntimeError):
     """The channel did not take the message; the worker retries it."""
+
+
+class DeliveryBlocked(DeliveryError):
+    """The destination is not allowed (services.outbound); retried with backoff, as the
+    merchant may fix its webhook_url."""
 
 
 def _when(booking: Booking, locale: str) -> str:
@@ -179,7 +186,18 @@ def send_webhook(app: Flask, msg: OutboxMessage) -> str | None:
     body = json.dumps(msg.payload, separators=(",", ":")).encode()
     headers = {"Paylink-Signature": sign(merchant.webhook_secret, int(time.time()), body),
                "Paylink-Event-Id": msg.payload.get("id", msg.uuid)}
-    _post(merchant.webhook_url, body, headers, app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+    timeout = app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10)
+    # A URL the merchant chose: checked again now, posted to the checked address only.
+    try:
+        status = outbound.post(merchant.webhook_url, body,
+                               {"Content-Type": "application/json", **headers}, timeout,
+                               app.config.get("PAYLINK_ALLOW_PRIVATE_WEBHOOKS", False))
+    except outbound.UnsafeURL as exc:
+        raise DeliveryBlocked(f"blocked: webhook_url {exc}") from None
+    except (OSError, urllib3.exceptions.HTTPError) as exc:
+        raise DeliveryError(f"POST failed: {type(exc).__name__}: {exc}"[:300]) from exc
+    if status >= 300:
+        raise DeliveryError(f"POST answered {status}")
     return None
 
 

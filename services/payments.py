@@ -36,7 +36,7 @@ from models import (
     new_uuid,
     utcnow,
 )
-from services import gateway
+from services import card_details, gateway
 from services.bookings import held_seats, joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
@@ -379,7 +379,7 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
         with suppress(PaymentDeclined, AttemptRefused):
             send_intent(client, invoice.id, invoice.pending_request)
         return
-    intent = client.v1.payment_intents.retrieve(pending)
+    intent = client.v1.payment_intents.retrieve(pending, params={"expand": card_details.EXPAND})
     if intent.status == "requires_action" and age > ABANDONED_ACTION:
         intent = _cancel_abandoned(client, intent)
     if intent.status in LIVE_STATUSES:
@@ -410,6 +410,7 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
         "confirmation_token": request.confirmation_token,
         "automatic_payment_methods": {"enabled": True},
         "use_stripe_sdk": request.use_stripe_sdk,
+        "expand": card_details.EXPAND,  # the card's brand and last 4 for finalise
         "description": stripe_text(
             f"{merchant.name}: {booking.activity} ({booking.confirmation_code})",
             DESCRIPTION_MAX),
@@ -440,6 +441,8 @@ def sendable(call: dict[str, Any]) -> bool:
     def ok(value: Any) -> bool:
         if isinstance(value, dict):
             return all(ok(k) and ok(v) for k, v in value.items())
+        if isinstance(value, list | tuple):
+            return all(ok(v) for v in value)
         if isinstance(value, str):
             try:
                 value.encode("utf-8")
@@ -509,7 +512,8 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
     if not isinstance(intent_id, str) or not intent_id.startswith("pi_") or len(intent_id) > 64:
         raise ServiceError("Unknown payment.", code="payment_unknown")
     try:
-        intent = client.v1.payment_intents.retrieve(intent_id)
+        intent = client.v1.payment_intents.retrieve(
+            intent_id, params={"expand": card_details.EXPAND})
     except gateway.InvalidRequestError as exc:
         raise NotFound("Unknown payment.", code="payment_unknown") from exc
     except gateway.UNAVAILABLE as exc:
@@ -609,6 +613,7 @@ def _record_payment(intent: Any, invoice: Invoice, booking: Booking,
         stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
         excess_cents=amount - fits + (tip if fits == 0 else 0), created_at=utcnow(),
     )
+    payment.card_brand, payment.card_last4 = card_details.card_details(intent)
     inserted = (CustomerPayment.insert(payment.__data__).on_conflict_ignore()
                 .as_rowcount().execute())
     # Ours, or recorded already by a finaliser that held the lock before us (browser,

@@ -14,7 +14,7 @@ from peewee import IntegrityError
 
 from logging_setup import event as log_event
 from models import CustomerPayment, Invoice, StripeEvent, db
-from services import gateway, payments
+from services import card_details, gateway, payments
 from services.errors import ServiceError
 from services.refunds import record_refund
 
@@ -52,7 +52,7 @@ def handle_event(client: gateway.Client, event: Any) -> str:
 
 
 def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
-    intent = client.v1.payment_intents.retrieve(intent_id)
+    intent = client.v1.payment_intents.retrieve(intent_id, params={"expand": card_details.EXPAND})
     metadata = intent.metadata.to_dict() if intent.metadata else {}
     invoice = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid", ""))
     if invoice is None:

@@ -16,9 +16,11 @@ from models import (
     CustomerPayment,
     Invoice,
     Merchant,
+    Refund,
     Slot,
 )
 from services.bookings import held_seats, joined_agreements
+from services.fields import isoformat
 from services.money import format_money, minor_units, to_decimal
 from services.payments import amount_due_now
 
@@ -123,3 +125,32 @@ def invoice_by_nonce(nonce: str) -> Invoice | None:
     """A live invoice by its link nonce, with all a page shows of it."""
     found = page_rows(nonce)
     return found[0] if found else None
+
+
+def payment_history(invoice: Invoice) -> list[dict[str, Any]]:
+    """The booking's payments, oldest first, each with its refunds: amounts in cents, the
+    card's brand and last 4 only (no other card data is ever stored)."""
+    rows = (CustomerPayment.select(CustomerPayment, Refund)
+            .join(Refund, JOIN.LEFT_OUTER, on=(Refund.payment == CustomerPayment.id),
+                  attr="refund")
+            .where(CustomerPayment.booking == invoice.booking_id)
+            .order_by(CustomerPayment.id, Refund.id))
+    payments: dict[int, dict[str, Any]] = {}
+    for payment in rows:
+        entry = payments.get(payment.id)
+        if entry is None:
+            paid, refunded = payment.amount_cents + payment.tip_cents, payment.refunded_cents
+            entry = payments[payment.id] = {
+                "amountCents": payment.amount_cents, "tipCents": payment.tip_cents,
+                "currency": payment.currency, "createdAt": isoformat(payment.created_at),
+                "refundedCents": refunded, "refunds": [],
+                "cardBrand": payment.card_brand, "cardLast4": payment.card_last4,
+                "confirmationNumber": payment.confirmation_number,
+                "status": ("succeeded" if refunded == 0 else
+                           "refunded" if refunded >= paid else "partially_refunded"),
+            }
+        refund = getattr(payment, "refund", None)
+        if refund is not None and refund.id is not None:
+            entry["refunds"].append({"amountCents": refund.amount_cents,
+                                     "createdAt": isoformat(refund.created_at)})
+    return list(payments.values())

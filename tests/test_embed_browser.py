@@ -43,6 +43,7 @@ def embedding(pay_app, sandbox):
     with LiveServer(pay_app) as app_server, LiveServer(host_app(), host="127.0.0.2") as shop, \
             LiveServer(host_app(), host="127.0.0.3") as stranger:
         app_url = app_server.url.replace("127.0.0.1", "localhost")
+        pay_app.config["PAYLINK_BASE_URL"] = app_url  # where return URLs lead
         yield {"app": app_url, "shop": shop.url, "stranger": stranger.url}
 
 

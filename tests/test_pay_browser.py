@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def live(pay_app):
     with LiveServer(pay_app) as server:
+        pay_app.config["PAYLINK_BASE_URL"] = server.url  # where return URLs lead
         yield server
 
 
