@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "paylink.db")
 
     configure_logging(app)
+    register_input_guard(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -34,6 +35,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_commands(app)
     return app
+
+
+def register_input_guard(app: Flask) -> None:
+    """Body caps and the text rule for every route, before any other request hook."""
+    from blueprints import input_guard
+
+    input_guard.register(app)
 
 
 def register_database(app: Flask) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from peewee import fn
 
 from models import Agreement, Booking, BookingAgreement, Customer, Merchant, Slot, utcnow
+from services import text
 from services.cart import cart_total, normalize_cart
 from services.codes import random_code
 
@@ -30,6 +31,8 @@ def create_booking(
     external_ref: str | None = None,
 ) -> Booking:
     """Create a booking whose balance is its whole cart total."""
+    text.check(activity, "activity")
+    text.check_optional(external_ref, "external_ref")
     cart = normalize_cart(cart)
     total = cart_total(cart)
     booking = Booking.create(
