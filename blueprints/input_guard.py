@@ -5,7 +5,7 @@
   Content-Length is refused before any byte is read; a chunked body when the cap is hit).
 - JSON bodies: nested at most services.text.MAX_JSON_DEPTH deep (checked on the raw
   bytes, before ``json.loads`` can recurse), and every key and string follows the text
-  rule. This is the request class's JSON loader, so however a view parses its body
+  rule. This is the app's JSON provider's loads, so however a view parses its body
   (``get_json(force=True)`` or not) it is checked; JSON bodies are also parsed here, in
   the first before_request, so nothing (an idempotency key, a pending payment) is stored
   for a request that is then refused.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Flask, Request, current_app, request
-from flask import json as flask_json
+from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from services import text
@@ -31,31 +31,28 @@ from services.errors import ServiceError
 RAW_BODY_ENDPOINTS = frozenset({"webhooks.stripe_webhook"})
 # Unauthenticated or form routes whose bodies are a few fields: the smaller cap.
 SMALL_BODY_BLUEPRINTS = frozenset({"pay", "public_api", "console"})
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def loads(data: bytes | str, **kwargs: Any) -> Any:
-    """json.loads for request bodies: depth first (on the raw text), then the text rule."""
-    if text.json_depth_exceeds(data):
-        raise ServiceError(f"The JSON body is nested too deeply (at most "
-                           f"{text.MAX_JSON_DEPTH} levels).", status=400, code="json_too_deep")
-    try:
-        value = flask_json.loads(data, **kwargs)
-    except RecursionError:  # cannot happen below the depth cap; never a 500 regardless
-        raise ServiceError("The JSON body is nested too deeply.", status=400,
-                           code="json_too_deep") from None
-    return text.check_json(value)
+class GuardedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, parsing with the depth cap first (on the raw text), then the text rule.
 
+    Flask parses every request body through ``app.json.loads`` (it sets the request's
+    json_module to the app's provider), so every way a view reads JSON is covered.
+    """
 
-class _RequestJSON:
-    """The json module a GuardedRequest parses bodies with."""
-
-    loads = staticmethod(loads)
-    dumps = staticmethod(flask_json.dumps)
-
-
-class GuardedRequest(Request):
-    json_module = _RequestJSON
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if text.json_depth_exceeds(s):
+            raise ServiceError(f"The JSON body is nested too deeply (at most "
+                               f"{text.MAX_JSON_DEPTH} levels).", status=400,
+                               code="json_too_deep")
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:  # cannot happen below the depth cap; never a 500 regardless
+            raise ServiceError("The JSON body is nested too deeply.", status=400,
+                               code="json_too_deep") from None
+        return text.check_json(value)
 
 
 def _check_request() -> None:
@@ -65,6 +62,14 @@ def _check_request() -> None:
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()  # before reading a byte
+    if (limit is not None and request.content_length is None
+            and request.method not in SAFE_METHODS
+            and "wsgi.input_terminated" in request.environ):
+        # A chunked body: werkzeug stops reading at the cap but hands over what it read,
+        # cut short. Read one byte past it (kept for the view), so a longer body is a 413.
+        request.max_content_length = limit + 1
+        if len(request.get_data()) > limit:
+            raise RequestEntityTooLarge()
     # A path naming nothing is a 404, as any unknown id or link is (no query is made).
     if text.problem(request.path) is not None:
         raise NotFound()
@@ -75,7 +80,7 @@ def _check_request() -> None:
         if text.HEADER_BAD.search(value):
             raise text.TextError(name, f"The {name} header must not contain control "
                                        "characters.")
-    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in RAW_BODY_ENDPOINTS:
+    if request.method in SAFE_METHODS or request.endpoint in RAW_BODY_ENDPOINTS:
         return
     if request.mimetype in FORM_MIMETYPES:
         for name, value in request.form.items(multi=True):
@@ -87,12 +92,12 @@ def _check_request() -> None:
         data = request.get_data()  # views may parse any body as JSON (force=True)
         if data:
             with contextlib.suppress(ValueError):  # not JSON: the view answers as it did
-                loads(data)
+                current_app.json.loads(data)
 
 
 def register(app: Flask) -> None:
-    """The request class, the size caps, and the check as the app's first before_request."""
-    app.request_class = GuardedRequest
+    """The JSON provider, the size caps, and the check as the app's first before_request."""
+    app.json = GuardedJSONProvider(app)
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # a caller's own value wins
         app.config["MAX_CONTENT_LENGTH"] = app.config["PAYLINK_MAX_BODY_BYTES"]
     app.before_request_funcs.setdefault(None, []).insert(0, _check_request)
