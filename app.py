@@ -16,6 +16,7 @@ from blueprints import (
     console,
     errors,
     health,
+    input_guard,
     merchant_api,
     openapi,
     pay,
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "paylink.db")
 
     configure_logging(app)
+    register_input_guard(app)
     configure_sessions(app)
     register_database(app)
     register_extensions(app)
@@ -54,6 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_commands(app)
     return app
+
+
+def register_input_guard(app: Flask) -> None:
+    """Body caps and the text rule for every route, before any other request hook."""
+    input_guard.register(app)
 
 
 def configure_sessions(app: Flask) -> None:

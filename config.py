@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_MERCHANT_API_PER_KEY": "600 per minute",
     "TRUSTED_PROXY_COUNT": 0,
     "LOG_LEVEL": "INFO",
+    # Request bodies (413 beyond): the merchant API and webhooks; the pay routes and the
+    # console's forms, whose bodies are a few fields.
+    "PAYLINK_MAX_BODY_BYTES": 1024 * 1024,
+    "PAYLINK_MAX_SMALL_BODY_BYTES": 64 * 1024,
     # No longer read: pages are rendered on every view. Kept so old settings still load.
     "PAGE_CACHE_SIZE": 256,
     # Notifications and the outbox worker (issue 5; README "Merchant API").

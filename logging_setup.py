@@ -1,6 +1,7 @@
 """Structured logs: one JSON line per request and per payment event.
 
-Pay-link tokens are cut to a prefix in every logged path; secrets never reach here.
+Pay-link tokens and invoice uuids (each reads and pays an invoice) are cut to a prefix
+in every logged path and event field, here in one place; secrets never reach here.
 """
 
 from __future__ import annotations
@@ -15,11 +16,25 @@ from typing import Any
 
 from flask import Flask
 
-TOKEN_IN_PATH = re.compile(r"^/pay/([^/]+)")
+# /pay/<token>... and any .../invoices/<uuid>... (API and console).
+TOKEN_IN_PATH = re.compile(r"(^/pay/|/invoices/)([^/]+)")
+# Event fields that hold an invoice's uuid or a pay-link token.
+CUT_FIELDS = frozenset({"invoice", "invoice_uuid", "token"})
+
+
+def cut(value: str) -> str:
+    """A loggable stand-in: enough to correlate, useless to read or pay with."""
+    return value[:6] + "…" if value else ""
 
 
 def redact_path(path: str) -> str:
-    return TOKEN_IN_PATH.sub(lambda m: "/pay/" + m.group(1)[:6] + "…", path)
+    return TOKEN_IN_PATH.sub(lambda m: m.group(1) + cut(m.group(2)), path)
+
+
+def redact_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: (redact_path(value) if name == "path" else cut(value))
+            if isinstance(value, str) and (name == "path" or name in CUT_FIELDS) else value
+            for name, value in fields.items()}
 
 
 class JSONFormatter(logging.Formatter):
@@ -37,7 +52,7 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        line.update(getattr(record, "fields", {}))
+        line.update(redact_fields(getattr(record, "fields", {})))
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
@@ -87,7 +102,7 @@ class RequestLog:
 
         body = self.wsgi_app(environ, recording)
         event(self.logger, "request", method=environ.get("REQUEST_METHOD", ""),
-              path=redact_path(environ.get("PATH_INFO", "")),
+              path=environ.get("PATH_INFO", ""),  # cut by the formatter
               status=int(statuses[-1].split(" ", 1)[0]) if statuses else 500,
               ms=round((time.perf_counter() - started) * 1000, 1))
         return body

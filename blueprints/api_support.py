@@ -40,6 +40,8 @@ def _error_body(exc: ServiceError) -> dict[str, Any]:
     body: dict[str, Any] = {"success": False, "message": exc.message}
     if exc.code:
         body["code"] = exc.code
+    if exc.field:
+        body["field"] = exc.field
     return body
 
 

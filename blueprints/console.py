@@ -63,6 +63,7 @@ from services.invoices import (
 from services.merchant_settings import update_settings
 from services.merchants import rotate_api_key
 from services.refunds import get_payment, refund_payment
+from services.text import problem
 
 bp = Blueprint("console", __name__, url_prefix="/console", cli_group=None)
 PUBLIC_ENDPOINTS = ("console.login",)
@@ -121,10 +122,11 @@ def merchant() -> Merchant:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console: never an open redirect to another site."""
+    """Only a path inside the console: never an open redirect to another site, nor a
+    CR/LF or other control character into the Location header."""
     parts = urlsplit(target or "")
     if (target and not parts.scheme and not parts.netloc and target.startswith("/console/")
-            and "\\" not in target):
+            and "\\" not in target and problem(target) is None and " " not in target):
         return target
     return url_for("console.bookings")
 

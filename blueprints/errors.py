@@ -33,11 +33,14 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(status: int, message: str, code: str | None = None) -> ResponseReturnValue:
+def error_response(status: int, message: str, code: str | None = None,
+                   field: str | None = None) -> ResponseReturnValue:
     if wants_json():
         body = {"success": False, "message": message}
         if code:
             body["code"] = code
+        if field:
+            body["field"] = field
         return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status
 
@@ -45,7 +48,7 @@ def error_response(status: int, message: str, code: str | None = None) -> Respon
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> ResponseReturnValue:
-        return error_response(exc.status, exc.message, exc.code)
+        return error_response(exc.status, exc.message, exc.code, exc.field)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -30,8 +30,17 @@ CENTS = {"type": "integer", "minimum": 0, "description": "Integer minor units (c
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
 OPT_STR = {"type": ["string", "null"]}
 UUID_PARAM = {"name": "uuid", "in": "path", "required": True, "schema": {"type": "string"}}
-ERRORS = {str(code): {"$ref": "#/components/responses/Error"} for code in (400, 401, 404,
-                                                                           409, 422)}
+
+
+def errors(*codes: int) -> dict[str, Any]:
+    return {str(code): {"$ref": "#/components/responses/Error"} for code in codes}
+
+
+# 422 also for text the input rule refuses (NUL, lone surrogates, control characters, a
+# line break in a single-line field), with the field named; 400 for JSON nested too deep.
+ERRORS = errors(400, 401, 404, 409, 422)
+BODY_ERRORS = errors(413)  # a body larger than the configured cap
+PAY_ERRORS = errors(402, 429, 503)  # declined; too many attempts; Stripe unreachable
 MERCHANT_AUTH = [{"bearerAuth": []}]
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "schema": {"type": "string", "maxLength": 255},
@@ -47,14 +56,16 @@ def answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, 
 
 def op(summary: str, ok: dict[str, Any], *, code: str = "200", body: dict[str, Any] | None = None,
        params: list[dict[str, Any]] | None = None, auth: bool = True,
-       idempotent: bool = False) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "responses": {code: ok, **ERRORS}}
+       idempotent: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    responses = {code: ok, **ERRORS, **(extra or {})}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
     parameters = list(params or [])
     if idempotent:
         parameters.append(IDEMPOTENCY)
     if parameters:
         operation["parameters"] = parameters
     if body:
+        responses.update(BODY_ERRORS)
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": body}}}
     operation["security"] = MERCHANT_AUTH if auth else []
@@ -124,7 +135,9 @@ PAY_ANSWER = {"oneOf": [
 ]}
 
 SCHEMAS: dict[str, Any] = {
-    "Error": obj(["success", "message"], success={"const": False}, message=STR, code=STR),
+    "Error": obj(["success", "message"], success={"const": False}, message=STR, code=STR,
+                 field={"type": "string", "description": "The input refused, e.g. "
+                                                         "customer.name."}),
     "Invoice": obj(
         ["uuid", "status", "amount_cents"], uuid=STR, booking=STR,
         status={"enum": ["draft", "sent", "viewed", "attempted", "partially_paid", "paid",
@@ -248,7 +261,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/invoices/{uuid}/pay": {"post": op(
         "Public: pay with a Stripe ConfirmationToken, or finish after handleNextAction.",
         answer("Paid, next action needed, or processing", PAY_ANSWER), body=PAY_BODY,
-        params=P, auth=False)},
+        params=P, auth=False, extra=PAY_ERRORS)},
     "/api/v1/invoices/{uuid}/send": {"post": op(
         "Queue the invoice email or SMS (sent_at is set on delivery).",
         answer("Queued", INVOICE_ONE), code="202", params=P, idempotent=True)},

@@ -14,7 +14,7 @@ MAX_BODY = 50_000
 @transactional
 def create_agreement(merchant: Merchant, data: dict[str, Any]) -> Agreement:
     title = fields.string(data, "title", required=True)
-    body = fields.string(data, "body", required=True, max_length=MAX_BODY)
+    body = fields.string(data, "body", required=True, max_length=MAX_BODY, multiline=True)
     return Agreement.create(merchant=merchant, title=title, body=body)
 
 

@@ -17,6 +17,7 @@ from models import (
     Slot,
     utcnow,
 )
+from services import text
 from services.cart import cart_total, normalize_cart
 from services.codes import random_code
 
@@ -39,6 +40,8 @@ def create_booking(
     external_ref: str | None = None,
 ) -> Booking:
     """Create a booking whose balance is its whole cart total."""
+    text.check(activity, "activity")
+    text.check_optional(external_ref, "external_ref")
     cart = normalize_cart(cart)
     total = cart_total(cart)
     booking = Booking.create(

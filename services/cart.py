@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services import text
 from services.errors import ServiceError
 
 SECTIONS = ("line_items", "fees", "discounts", "taxes")
@@ -27,6 +28,7 @@ def normalize_line(raw: Any, section: str, index: int) -> dict[str, Any]:
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ServiceError(f"{where}.name is required.")
+    text.check(name, f"{where}.name")
     quantity = _int(raw.get("quantity", 1), f"{where}.quantity", minimum=1)
     # amount_cents is accepted as the price of a single line (quantity 1).
     unit = _int(raw.get("unit_cents", raw.get("amount_cents")), f"{where}.unit_cents")

@@ -38,6 +38,7 @@ from models import (
 from services.errors import ServiceError
 from services.invoices import create_invoice, send_invoice
 from services.money import format_money, minor_units
+from services.text import check as check_text
 
 PAGE_SIZE = 25
 SPACES = (" ", "\u00a0", "\u202f")
@@ -169,7 +170,7 @@ class BookingPage:
 def search_bookings(merchant: Merchant, query: str = "", status: str = "",
                     page: int = 1) -> BookingPage:
     """Newest first; q matches the customer's name or email (contains) or the code (exact)."""
-    q = (query or "").strip()[:200]
+    q = check_text((query or "").strip()[:200], "q")
     status = status if status in BOOKING_STATUSES else ""
     page = max(page, 1)
     select = (Booking.select(Booking, Customer).join(Customer)

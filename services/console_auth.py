@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import IntegrityError
 
 from models import Merchant, MerchantUser, transactional, utcnow
-from services import fields
+from services import fields, text
 from services.errors import ServiceError
 
 MIN_PASSWORD = 10
@@ -63,7 +63,8 @@ def authenticate(email: str | None, password: str | None) -> MerchantUser | None
     """The user these credentials name, or None; records last_login_at on success."""
     address = normalize_email(email)
     password = password or ""
-    user = MerchantUser.get_or_none(MerchantUser.email == address) if address else None
+    valid = address and text.problem(address) is None  # NUL would break PostgreSQL's query
+    user = MerchantUser.get_or_none(MerchantUser.email == address) if valid else None
     if len(password) > MAX_PASSWORD:
         return None
     try:

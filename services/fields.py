@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from services import text
 from services.errors import ServiceError
 
 MAX_CENTS = 100_000_000_00  # same ceiling as the cart
@@ -25,7 +26,8 @@ def body_object(data: Any) -> dict[str, Any]:
 
 
 def string(data: dict[str, Any], name: str, *, required: bool = False, max_length: int = 200,
-           default: str | None = None) -> str | None:
+           default: str | None = None, multiline: bool = False) -> str | None:
+    """A string field, stripped; single-line unless ``multiline`` (services.text's rule)."""
     value = data.get(name, _MISSING)
     if value is _MISSING or value is None:
         if required:
@@ -33,7 +35,7 @@ def string(data: dict[str, Any], name: str, *, required: bool = False, max_lengt
         return default
     if not isinstance(value, str):
         raise ServiceError(f"{name} must be a string.")
-    value = value.strip()
+    value = text.check(value.strip(), name, multiline=multiline)
     if required and not value:
         raise ServiceError(f"{name} must not be empty.")
     if len(value) > max_length:
@@ -111,13 +113,14 @@ def iso_datetime(data: dict[str, Any], name: str) -> datetime | None:
 
 
 def email(value: str | None, name: str = "email") -> str | None:
-    if value is not None and not EMAIL.match(value):
+    # The text rule first: `$` in EMAIL and PHONE also matches before a final newline.
+    if value is not None and (text.problem(value) or not EMAIL.match(value)):
         raise ServiceError(f"{name} is not a valid email address.")
     return value
 
 
 def phone(value: str | None, name: str = "phone") -> str | None:
-    if value is not None and not PHONE.match(value):
+    if value is not None and (text.problem(value) or not PHONE.match(value)):
         raise ServiceError(f"{name} is not a valid phone number.")
     return value
 

@@ -42,7 +42,7 @@ def create_invoice_from_json(merchant: Merchant, data: dict[str, Any]) -> Invoic
             send_type=fields.choice(data, "send_type", SEND_TYPES, default="email") or "email",
             send_to_email_override=fields.string(data, "send_to_email_override",
                                                  max_length=254),
-            memo=fields.string(data, "memo", max_length=2000),
+            memo=fields.string(data, "memo", max_length=2000, multiline=True),
             allow_partial=allow_partial,
             min_partial_cents=fields.integer(data, "min_partial_cents",
                                              minimum=-fields.MAX_CENTS),

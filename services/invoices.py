@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from peewee import Expression, Value
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
-from services import fields, tokens
+from services import fields, text, tokens
 from services.errors import Conflict, NotFound, ServiceError
 from services.notifications import queue_invoice_message
 from services.payments import PENDING_MESSAGE
@@ -52,6 +52,7 @@ def create_invoice(
         )
     fields.email(send_to_email_override, "send_to_email_override")
     validate_delivery(booking, send_type, send_to_email_override)
+    text.check_optional(memo, "memo", multiline=True)
     if memo is not None and len(memo) > MAX_MEMO:
         raise ServiceError(f"memo must be at most {MAX_MEMO} characters.")
     if min_partial_cents is not None and not allow_partial:

@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from models import Merchant, transactional
+from services import text
 
 KEY_PREFIX = "pl_key_"
 
@@ -23,6 +24,8 @@ def new_api_key() -> str:
 def create_merchant(name: str, currency: str = "usd", locale: str = "en_US",
                     **fields: object) -> tuple[Merchant, str]:
     """Create a merchant; returns it and its API key (shown once, stored hashed)."""
+    for field, value in (("name", name), ("currency", currency), ("locale", locale)):
+        text.check(value, field)
     api_key = new_api_key()
     merchant = Merchant.create(
         name=name, currency=currency.lower(), locale=locale,

@@ -28,6 +28,7 @@ from services.invoices import pay_url
 from services.money import format_money
 from services.refunds import refund_excess
 from services.sms import sms_backend
+from services.text import header_safe
 
 log = logging.getLogger("paylink")
 SMS_LIMIT = 160
@@ -114,16 +115,19 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
     to = _recipient(template, ctx)
     if reason or not to:
         return f"skipped: {reason or 'no email address'}"
-    ctx["subject"] = SUBJECTS[template].format(
+    # Stored names reach a header: never a raw CR/LF there, even in rows older than the
+    # input rule (flask-mail refuses such a subject, and the message would fail for ever).
+    ctx["subject"] = header_safe(SUBJECTS[template].format(
         merchant=ctx["merchant"].name, amount=ctx.get("amount", ""),
-        activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code)
+        activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code))
     message = Message(
-        subject=ctx["subject"], recipients=[to],
+        subject=ctx["subject"], recipients=[header_safe(to)],
         body=render_template(f"email/{template}.txt", **ctx),
         html=render_template(f"email/{template}.html", **ctx),
-        # One Message-ID per outbox row: a receiver can spot a redelivery after a crash.
-        extra_headers={"Message-ID": f"<{msg.uuid}@paylink>"},
     )
+    # One Message-ID per outbox row (a receiver can spot a redelivery after a crash), set
+    # as flask-mail's own: a second one in extra_headers would make two headers.
+    message.msgId = f"<{msg.uuid}@paylink>"
     mail.send(message)
     _mark_sent(template, ctx)
     return None

@@ -36,18 +36,43 @@ def mark_processed(event_id: str, event_type: str) -> None:
         pass  # a concurrent delivery of the same event got there first
 
 
+def _field(value: Any, name: str) -> Any:
+    """A key of a Stripe object, None when it is absent or the value is no object."""
+    if value is None or isinstance(value, str | bytes | list):
+        return None
+    try:
+        return value[name]
+    except (KeyError, TypeError):
+        return None
+
+
 def handle_event(client: gateway.Client, event: Any) -> str:
-    """Process one verified event; returns what was done (for the log and the answer)."""
-    if already_processed(event.id):
+    """Process one verified event; returns what was done (for the log and the answer).
+
+    A signed event is answered 2xx whatever it holds: one without ``data.object``, or for
+    an object Stripe no longer has, is logged and ignored (a 5xx would be retried for days).
+    """
+    event_id, event_type = _field(event, "id"), _field(event, "type")
+    if not isinstance(event_id, str) or not isinstance(event_type, str):
+        log_event(log, "stripe event ignored", reason="no id or type")
+        return "ignored"
+    if already_processed(event_id):
         return "duplicate"
+    obj = _field(_field(event, "data"), "object")
     outcome = "ignored"
-    obj = event.data.object
-    if event.type.startswith("payment_intent.") and event.type in HANDLED:
-        outcome = sync_payment_intent(client, obj.id)
-    elif event.type == "charge.refunded":
-        outcome = sync_refunds(client, obj)
-    mark_processed(event.id, event.type)
-    log_event(log, "stripe event", event=event.id, type=event.type, outcome=outcome)
+    try:
+        if event_type in HANDLED and obj is None:
+            outcome = "ignored: no data.object"
+        elif event_type.startswith("payment_intent.") and event_type in HANDLED:
+            intent_id = _field(obj, "id")
+            outcome = (sync_payment_intent(client, intent_id) if isinstance(intent_id, str)
+                       else "ignored: no object id")
+        elif event_type == "charge.refunded":
+            outcome = sync_refunds(client, obj)
+    except gateway.InvalidRequestError as exc:  # e.g. resource_missing: Stripe has it no more
+        outcome = f"ignored: {exc.code or 'invalid request'}"
+    mark_processed(event_id, event_type)
+    log_event(log, "stripe event", event=event_id, type=event_type, outcome=outcome)
     return outcome
 
 
@@ -76,7 +101,9 @@ def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
 
 def sync_refunds(client: gateway.Client, charge: Any) -> str:
     """Bring a payment's refunded amount up to the charge's, refund by refund."""
-    intent_id = charge.payment_intent
+    intent_id = _field(charge, "payment_intent")
+    if not isinstance(intent_id, str):
+        return "ignored: no payment_intent"
     payment = CustomerPayment.get_or_none(CustomerPayment.stripe_payment_intent_id == intent_id)
     if payment is None:
         return "not ours"

@@ -7,6 +7,8 @@ and a pay-link or CSRF token survives no mutation.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -265,3 +267,113 @@ def test_api_never_answers_5xx_nor_undocumented_statuses(api_app) -> None:
 def test_api_responses_match_the_openapi_document(api_app) -> None:
     failures = run_schemathesis(api_app, [response_schema_conformance])
     assert not failures, "\n\n".join(failures)
+
+
+# ---- hostile text in every field, over HTTP, on both engines (issue 13) --------------------
+
+HOSTILE_PIECES = ["\u0000", "\udc80", "\ud83d", "\r\n", "\n", "\r", "\x1b", "\x7f", "\x85",
+                  "\u2028", "\t", "é", "😀", "'", '"', "\\", "<script>"]
+hostile_text = st.one_of(
+    st.lists(st.one_of(st.text(max_size=6), st.sampled_from(HOSTILE_PIECES)),
+             max_size=6).map("".join),
+    st.integers(200, 60_000).map(lambda n: "x" * n),  # very long
+)
+# A raw JSON fragment: a hostile string (json.dumps writes a lone surrogate as \udc80, as a
+# client would), or arrays/objects nested far past any sane depth.
+hostile_json = st.one_of(
+    hostile_text.map(json.dumps),
+    st.integers(30, 20_000).map(lambda n: "[" * n + "]" * n),
+    st.integers(30, 20_000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+)
+SLOT = "__HOSTILE__"
+TEXT_FIELDS = {
+    ("POST", "/api/v1/bookings"): [
+        ("customer", "name"), ("customer", "email"), ("customer", "phone"), ("activity",),
+        ("external_ref",), ("cart", "line_items", 0, "name"), ("agreements", 0, "title"),
+        ("agreements", 0, "body"), ("status",), ("date",), ("start_time",)],
+    ("POST", "/api/v1/agreements"): [("title",), ("body",)],
+    ("PATCH", "/api/v1/merchant"): [("name",), ("locale",), ("timezone",), ("webhook_url",),
+                                    ("branding", "logo_url"), ("branding", "brand_color")],
+    ("POST", "/api/v1/invoices"): [("memo",), ("send_to_email_override",), ("booking",),
+                                   ("expires_at",)],
+    ("POST", "/api/v1/invoices/{uuid}/pay"): [
+        ("stripeConfirmationToken",), ("attemptKey",), ("handledNextAction",),
+        ("agreements", 0)],
+}
+@FAST
+@given(value=hostile_text, multiline=st.booleans())
+def test_string_fields_hold_clean_text_or_refuse_with_a_named_422(value, multiline) -> None:
+    from services import fields, text
+
+    try:
+        stored = fields.string({"f": value}, "f", max_length=100_000, multiline=multiline)
+    except ServiceError as exc:
+        assert exc.status == 422 and exc.message.startswith("f ")
+        return
+    if stored is not None:
+        stored.encode("utf-8")  # never a lone surrogate
+        assert text.problem(stored, multiline=multiline) is None
+        assert multiline or not any(c in stored for c in "\r\n\u2028\x85")
+
+
+CASES = [(method, path, where) for (method, path), places in TEXT_FIELDS.items()
+         for where in places]
+
+
+def _body_with(template: dict, where: tuple, fragment: str) -> str:
+    body = json.loads(json.dumps(template))
+    target = body
+    for key in where[:-1]:
+        if isinstance(key, int):
+            while len(target) <= key:
+                target.append({"title": "T", "body": "B"})
+        target = target[key]
+    if isinstance(target, list):
+        target.append(SLOT)
+    else:
+        target[where[-1]] = SLOT
+    return json.dumps(body).replace(json.dumps(SLOT), fragment)
+
+
+@pytest.fixture
+def hostile_app(database_url, sandbox):
+    app = make_test_app(database_url, LOG_LEVEL="WARNING", **sandbox_config(sandbox))
+    with db.connection_context():
+        merchant, key = factories.merchant()
+        invoice = factories.invoice(factories.booking(merchant))
+    app.config.update(PROPERTY_API_KEY=key, PROPERTY_INVOICE=invoice.uuid,
+                      PROPERTY_BOOKING=invoice.booking.uuid)
+    yield app
+    db.close()
+
+
+@settings(max_examples=120, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=st.sampled_from(CASES), fragment=hostile_json)
+def test_hostile_text_in_any_field_is_never_a_server_error(hostile_app, case, fragment):
+    from tests.api_helpers import BOOKING
+
+    method, path, where = case
+    config = hostile_app.config
+    templates = {
+        "/api/v1/bookings": {**BOOKING, "agreements": []},
+        "/api/v1/agreements": {"title": "T", "body": "B"},
+        "/api/v1/merchant": {"branding": {}},
+        "/api/v1/invoices": {"booking": config["PROPERTY_BOOKING"], "amount_cents": 100},
+        "/api/v1/invoices/{uuid}/pay": {"agreements": []},
+    }
+    body = _body_with(templates[path], where, fragment)
+    response = hostile_app.test_client().open(
+        path.replace("{uuid}", config["PROPERTY_INVOICE"]), method=method,
+        data=body.encode("utf-8", "surrogatepass"), content_type="application/json",
+        headers={"Authorization": f"Bearer {config['PROPERTY_API_KEY']}"}
+        if "/pay" not in path else {})
+    assert response.status_code < 500, (path, where, fragment[:80], response.get_data())
+    answer = response.get_json()
+    assert answer is not None and "success" in answer
+    if response.status_code == 422 and answer.get("code") == "invalid_text":
+        assert answer["field"]  # the field is named
+    if response.status_code < 300:  # accepted: what was stored (and echoed) is clean text
+        from services import text
+
+        text.check_json(answer)
