@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -57,6 +58,8 @@ class JSONField(TextField):
 
 
 class BaseModel(Model):
+    id = AutoField()  # what peewee adds anyway, spelled out for the type checker
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -83,6 +86,7 @@ class Merchant(BaseModel):
 
 
 class Customer(BaseModel):
+    merchant_id: int
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     merchant = ForeignKeyField(Merchant, backref="customers", on_delete="CASCADE")
     name = CharField(max_length=200)
@@ -92,6 +96,7 @@ class Customer(BaseModel):
 
 
 class Agreement(BaseModel):
+    merchant_id: int
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     merchant = ForeignKeyField(Merchant, backref="agreements", on_delete="CASCADE")
     title = CharField(max_length=200)
@@ -102,6 +107,7 @@ class Agreement(BaseModel):
 
 class Slot(BaseModel):
     """A bookable time slot; held bookings count against its capacity."""
+    merchant_id: int
 
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     merchant = ForeignKeyField(Merchant, backref="slots", on_delete="CASCADE")
@@ -115,6 +121,9 @@ BOOKING_STATUSES = ("draft", "pending", "confirmed", "canceled")
 
 
 class Booking(BaseModel):
+    merchant_id: int
+    customer_id: int
+    slot_id: int | None
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     merchant = ForeignKeyField(Merchant, backref="bookings", on_delete="CASCADE")
     customer = ForeignKeyField(Customer, backref="bookings", on_delete="CASCADE")
@@ -144,6 +153,8 @@ class Booking(BaseModel):
 
 class BookingAgreement(BaseModel):
     """The agreements a booking requires before it can be paid."""
+    booking_id: int
+    agreement_id: int
 
     booking = ForeignKeyField(Booking, backref="required_agreements", on_delete="CASCADE")
     agreement = ForeignKeyField(Agreement, on_delete="CASCADE")
@@ -156,6 +167,11 @@ INVOICE_STATUSES = ("open", "paid", "closed")
 
 
 class Invoice(BaseModel):
+    merchant_id: int
+    booking_id: int
+    # Selected alongside by the page and lock queries (services.summary, payments).
+    held_seats: int
+    paid_cents: int
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     merchant = ForeignKeyField(Merchant, backref="invoices", on_delete="CASCADE")
     booking = ForeignKeyField(Booking, backref="invoices", on_delete="CASCADE")
@@ -198,6 +214,8 @@ class Invoice(BaseModel):
 
 class CustomerPayment(BaseModel):
     """One per succeeded PaymentIntent, however it arrived (browser, return URL, webhook)."""
+    booking_id: int
+    invoice_id: int | None
 
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     booking = ForeignKeyField(Booking, backref="payments", on_delete="CASCADE")
@@ -218,6 +236,7 @@ class CustomerPayment(BaseModel):
 
 
 class Refund(BaseModel):
+    payment_id: int
     payment = ForeignKeyField(CustomerPayment, backref="refunds", on_delete="CASCADE")
     stripe_refund_id = CharField(max_length=64, unique=True)
     amount_cents = IntegerField()
@@ -225,6 +244,8 @@ class Refund(BaseModel):
 
 
 class AgreementAcceptance(BaseModel):
+    invoice_id: int
+    agreement_id: int
     invoice = ForeignKeyField(Invoice, backref="acceptances", on_delete="CASCADE")
     agreement = ForeignKeyField(Agreement, on_delete="CASCADE")
     version = IntegerField()
@@ -238,6 +259,7 @@ class AgreementAcceptance(BaseModel):
 
 class OutboxMessage(BaseModel):
     """A message to deliver, written in the same transaction as the change causing it."""
+    merchant_id: int | None
 
     uuid = CharField(max_length=36, unique=True, default=new_uuid)
     merchant = ForeignKeyField(Merchant, null=True, on_delete="CASCADE")
@@ -267,6 +289,7 @@ class SchemaVersion(BaseModel):
 
 class IdempotencyKey(BaseModel):
     """A merchant API POST seen with an Idempotency-Key: replays answer the stored response."""
+    merchant_id: int
 
     merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
     key = CharField(max_length=255)
@@ -282,6 +305,7 @@ class IdempotencyKey(BaseModel):
 
 class MerchantUser(BaseModel):
     """A person signing in to the merchant console (issue 8); passwords hashed with argon2."""
+    merchant_id: int
 
     merchant = ForeignKeyField(Merchant, backref="users", on_delete="CASCADE")
     email = CharField(max_length=254, unique=True)

@@ -207,7 +207,7 @@ def send_invoice_form(uuid: str) -> ResponseReturnValue:
     form = SendInvoiceForm(currency=owner.currency, locale=owner.locale)
     if request.method == "GET":
         form.amount.data = format_amount(booking.balance_cents, owner.currency, owner.locale)
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and form.amount.cents is not None:
         try:
             invoice = create_and_send_invoice(
                 booking, form.amount.cents, confirm_on_pay=form.confirm_on_pay.data,
@@ -284,7 +284,7 @@ def refund(uuid: str) -> ResponseReturnValue:
         except ServiceError as exc:
             form.service_error(*field_error(exc, money(remaining, owner)))
         else:
-            flash(f"Refunded {money(form.amount.cents, owner)}.", "ok")
+            flash(f"Refunded {money(form.amount.cents or 0, owner)}.", "ok")
             return redirect(url_for("console.booking", uuid=payment.booking.uuid))
     if request.method == "POST":
         form.attempt.data = new_uuid()  # changed amounts must not reuse a refused key

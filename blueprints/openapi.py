@@ -41,14 +41,14 @@ def errors(*codes: int) -> dict[str, Any]:
 ERRORS = errors(400, 401, 404, 409, 422)
 BODY_ERRORS = errors(413)  # a body larger than the configured cap
 PAY_ERRORS = errors(402, 429, 503)  # declined; too many attempts; Stripe unreachable
-MERCHANT_AUTH = [{"bearerAuth": []}]
+MERCHANT_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "schema": {"type": "string", "maxLength": 255},
                "description": "Replays answer the first response; another body → 422."}
 
 
 def answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = {"description": description}
+    body: dict[str, Any] = {"description": description}
     if schema:
         body["content"] = {"application/json": {"schema": schema}}
     return body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -53,7 +55,7 @@ def page_rows_or_404(token: str) -> tuple[str, Invoice, list[Agreement]]:
     """The link's nonce, its live invoice and the booking's agreements; 404 otherwise."""
     nonce = tokens.unsign(current_app.config["SECRET_KEY"], token)
     found = page_rows(nonce) if nonce is not None else None
-    if found is None:
+    if nonce is None or found is None:
         abort(404)
     return nonce, *found
 
@@ -75,12 +77,12 @@ def render_page(token: str, nonce: str, invoice: Invoice, agreements: list[Agree
         return render_template("errors/error.html", status=404, message=reason[1]), 404
     paid = invoice.paid_cents
     state = reason[0] if reason else "open"
-    context = {
+    context: dict[str, Any] = {
         "token": token, "invoice": invoice, "state": state,
         "message": reason[1] if reason else None, "error": error,
         "summary": booking_summary(invoice, booking, merchant, paid),
         "embed_origins": frame_ancestors,
-        "brand_css": accent_color(merchant.brand_color) and url_for(
+        "brand_css": merchant.brand_color and accent_color(merchant.brand_color) and url_for(
             "branding.stylesheet", merchant_uuid=merchant.uuid, v=merchant.brand_color[1:]),
         "logo_url": merchant.logo_url if logo_host else None,
     }

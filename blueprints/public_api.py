@@ -6,6 +6,7 @@ Authorization header the read is the merchant's view instead (merchant_api).
 
 from __future__ import annotations
 
+from datetime import date, time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request
@@ -20,7 +21,7 @@ from services.summary import payment_history, read_rows
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
 
-def _iso(value: object) -> str | None:
+def _iso(value: date | time | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 

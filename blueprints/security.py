@@ -24,7 +24,8 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        state, req = g._get_current_object(), request._get_current_object()
+        state = g._get_current_object()
+        req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug proxy
         headers = security_headers(
             config, getattr(state, "csp_nonce", None) or secrets.token_urlsafe(16),
             # Pay views set the merchant's allowed origins; every other page is unframeable.

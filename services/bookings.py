@@ -93,7 +93,8 @@ def slot_available(booking: Booking, held: int | None = None) -> bool:
         return True
     if held is None:
         held = held_seats(booking.slot_id, booking.id).scalar()
-    return held + booking.participants <= booking.slot.capacity
+    slot = booking.slot
+    return slot is None or held + booking.participants <= slot.capacity
 
 
 def touch(booking: Booking) -> None:

@@ -61,7 +61,8 @@ def seed_demo() -> dict[str, Any]:
     booking = create_booking(
         merchant, customer, activity="Sunrise Sea-Kayak Tour", day=day, cart=cart,
         start_time=time(9, 30), end_time=time(12, 0), participants=3, status="draft",
-        agreements=list(merchant.agreements.order_by(Agreement.id)), slot=slot,
+        agreements=list(Agreement.select().where(Agreement.merchant == merchant)
+                        .order_by(Agreement.id)), slot=slot,
     )
     invoice = create_invoice(
         booking, confirm_on_pay=True, memo="See you at the north pier at 9:15!",

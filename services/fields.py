@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, Literal, overload
 
 from services import text
 from services.errors import ServiceError
@@ -25,6 +25,12 @@ def body_object(data: Any) -> dict[str, Any]:
     return data
 
 
+@overload
+def string(data: dict[str, Any], name: str, *, required: Literal[True], max_length: int = ...,
+           default: str | None = ..., multiline: bool = ...) -> str: ...
+@overload
+def string(data: dict[str, Any], name: str, *, required: bool = ..., max_length: int = ...,
+           default: str | None = ..., multiline: bool = ...) -> str | None: ...
 def string(data: dict[str, Any], name: str, *, required: bool = False, max_length: int = 200,
            default: str | None = None, multiline: bool = False) -> str | None:
     """A string field, stripped; single-line unless ``multiline`` (services.text's rule)."""

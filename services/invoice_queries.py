@@ -99,7 +99,8 @@ def list_invoices(merchant: Merchant, args: dict[str, Any],
     """Newest first, keyset paging on id; deleted invoices only when asked for by status."""
     query = Invoice.select().where(Invoice.merchant == merchant)
     if booking is None and args.get("booking"):
-        booking = get_booking(merchant, fields.string(args, "booking", max_length=36))
+        booking = get_booking(merchant, fields.string(args, "booking", required=True,
+                                                      max_length=36))
     if booking is not None:
         query = query.where(Invoice.booking == booking)
     status = fields.choice(args, "status", STAX_STATUSES)

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import reduce
 from typing import Any, TypeVar
 
-from peewee import Expression, Value
+from peewee import Value
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
 from services import fields, text, tokens
@@ -140,15 +140,15 @@ def stax_status(invoice: Invoice) -> str:
     raise AssertionError("STAX_RULES ends with a rule that always holds")
 
 
-def status_filter(status: str) -> Expression:
+def status_filter(status: str) -> Any:
     """SQL for one Stax status: its conditions hold, and no earlier rule's all do."""
-    def holds(conditions: tuple[tuple[str, str, Any], ...]) -> Expression:
+    def holds(conditions: tuple[tuple[str, str, Any], ...]) -> Any:
         parts = [_TESTS[test](getattr(Invoice, field), value) if test != "is not"
                  else getattr(Invoice, field).is_null(False)
                  for field, test, value in conditions]
         return reduce(operator.and_, parts) if parts else Value(True)
 
-    where: Expression = Value(True)
+    where: Any = Value(True)
     for name, conditions in STAX_RULES:
         if name == status:
             return where & holds(conditions)

@@ -21,6 +21,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import certifi
@@ -135,8 +136,8 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float,
     private_ok = allow_private() if private_ok is None else private_ok
     target = check_url(url, private_ok)
     address = resolve(target, private_ok)
-    options = {"port": target.port, "timeout": urllib3.Timeout(total=timeout),
-               "retries": False, "maxsize": 1}
+    options: dict[str, Any] = {"port": target.port, "timeout": urllib3.Timeout(total=timeout),
+                               "retries": False, "maxsize": 1}
     pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         # The address on the socket, the name in SNI and in the certificate check.

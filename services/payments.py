@@ -107,7 +107,8 @@ class PayRequest:
             texts[key] = value
         for key, shape in (("stripeConfirmationToken", CONFIRMATION_TOKEN),
                            ("handledNextAction", INTENT_ID)):
-            if texts[key] is not None and not shape.match(texts[key]):
+            value = texts[key]
+            if value is not None and not shape.match(value):
                 raise ServiceError(f"{key} is not a Stripe id.", code="bad_request")
         return cls(
             confirmation_token=texts["stripeConfirmationToken"], agreements=agreements,
@@ -288,10 +289,10 @@ def invoice_id_of(ref: InvoiceRef) -> int:
     return found.id
 
 
-def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) -> PayResult:
+def pay(client: gateway.Client, target: int | InvoiceRef, request: PayRequest) -> PayResult:
     """Take one payment step for an invoice (its id, or an InvoiceRef); raises
     ServiceError subclasses on refusal."""
-    ref = invoice if isinstance(invoice, InvoiceRef) else InvoiceRef("id", invoice)
+    ref = target if isinstance(target, InvoiceRef) else InvoiceRef("id", target)
     if request.handled_next_action:
         return complete_next_action(client, invoice_id_of(ref), request.handled_next_action)
     if not request.confirmation_token or not isinstance(request.confirmation_token, str):
@@ -305,7 +306,7 @@ def pay(client: gateway.Client, invoice: int | InvoiceRef, request: PayRequest) 
         with locked_transaction():
             invoice, booking, required = lock_invoice(ref)
             invoice_id = invoice.id
-            held = invoice.held_seats
+            held: int | None = invoice.held_seats
             if booking.slot_id is not None and booking.status == "draft" and not is_sqlite():
                 # Bookings of one slot serialise on it (SQLite: the whole database is
                 # locked already); the seats are counted again after the wait.
@@ -366,6 +367,8 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
     been finalised, failed, or cleared, so the caller can look at the invoice again.
     """
     pending = invoice.pending_intent_id
+    if pending is None:
+        return  # settled meanwhile
     age = utcnow() - (invoice.pending_since or utcnow())
     if pending.startswith(ATTEMPT_PREFIX):
         if age <= STALE_ATTEMPT:

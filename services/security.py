@@ -29,7 +29,10 @@ def origin(url: str | None) -> str | None:
 def stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[str, ...]]:
     js = origin(js_url)
     api = origin(api_base)
-    if js in (None, "https://js.stripe.com"):
+    script: tuple[str, ...]
+    frames: tuple[str, ...]
+    connect: tuple[str, ...]
+    if js is None or js == "https://js.stripe.com":
         script, frames = STRIPE_SCRIPT, STRIPE_FRAMES
     else:
         script, frames = (js,), (js,)
