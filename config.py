@@ -6,6 +6,9 @@ production (PAYLINK_ENV=production) refuses to start without real secrets.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
+import itertools
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -93,3 +96,60 @@ def check_production(config: Mapping[str, Any]) -> None:
             "PAYLINK_ENV=production needs these environment variables set to real values: "
             + ", ".join(missing)
         )
+
+
+# ---- supported library versions (issue 13) ---------------------------------------------------
+# The versions the suite runs on; pyproject.toml declares the same (a test keeps them equal).
+# peewee 3 has a different transaction API: with it BEGIN is never sent and SELECT ... FOR
+# UPDATE locks nothing, so a payment race could charge twice. A driver is checked only when
+# it is installed (SQLite needs none).
+SUPPORTED_VERSIONS: dict[str, str] = {"peewee": ">=4.5,<5"}
+
+
+class UnsupportedDependency(RuntimeError):
+    """An installed library's version is outside the range paylink is tested on."""
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    """"4.5.3" → (4, 5, 3); a part's trailing letters (a pre-release) are ignored."""
+    parts = []
+    for part in version.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def version_supported(version: str, spec: str) -> bool:
+    """Whether ``version`` meets ``spec``, clauses like ">=4.5,<5" (>=, <, == only)."""
+    have = _version_tuple(version)
+    for clause in spec.split(","):
+        clause = clause.strip()
+        for op, test in ((">=", lambda a, b: a >= b), ("==", lambda a, b: a == b),
+                         ("<", lambda a, b: a < b)):
+            if clause.startswith(op):
+                bound = _version_tuple(clause[len(op):])
+                if not test(have[:len(bound)] if op == "==" else have, bound):
+                    return False
+                break
+        else:
+            raise ValueError(f"unsupported version clause {clause!r}")
+    return True
+
+
+def check_dependencies(supported: Mapping[str, str] = SUPPORTED_VERSIONS) -> None:
+    """Refuse to start on a library version the suite never ran on (a clear error at start-up,
+    not wrong locking under load)."""
+    for module_name, spec in supported.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        version = getattr(module, "__version__", "") or importlib.metadata.version(module_name)
+        if not version_supported(version, spec):
+            raise UnsupportedDependency(
+                f"{module_name} {version} is installed, but paylink supports only "
+                f"{module_name}{spec}: install a supported version "
+                f'(pip install "{module_name}{spec}")'
+            )

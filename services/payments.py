@@ -454,7 +454,8 @@ def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -
     """Create and confirm the PaymentIntent of an attempt, and act on Stripe's answer."""
     marker = ATTEMPT_PREFIX + call["attempt"]
     try:
-        intent = gateway.create_payment_intent(client, call["params"], call["options"])
+        intent = client.v1.payment_intents.create(params=call["params"],
+                                                  options=call["options"])
     except gateway.CardError as exc:
         error = exc.error
         message = (error.message if error else None) or "Your card was declined."

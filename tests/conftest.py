@@ -2,6 +2,11 @@
 
 PostgreSQL tests need the server at TEST_DATABASE_URL (default the local `test` database).
 With PAYLINK_REQUIRE_POSTGRES=1 (CI) a missing server fails the run; otherwise they skip.
+
+Tests marked ``@pytest.mark.pgbouncer`` run a third time through PgBouncer in transaction
+pooling mode at TEST_PGBOUNCER_URL (``scripts/pgbouncer.sh start``; its ``url`` prints it):
+their ``database_url`` gains a "pgbouncer" param, the load tests' ``load`` one too. With
+PAYLINK_REQUIRE_PGBOUNCER=1 (CI) a missing or wrong PgBouncer fails the run; otherwise they skip.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -20,6 +26,7 @@ from migrations import create_schema
 from models import MODELS, db, is_postgres
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PGBOUNCER_URL = os.environ.get("TEST_PGBOUNCER_URL", "")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -77,11 +84,97 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'paylink.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def with_database(url: str, name: str) -> str:
+    """The same server URL (query kept) for another database name."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def without_pooler(url: str) -> str:
+    """The URL less the app's own ``pooler`` parameter, for libpq/psycopg2 directly."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "pooler"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one statement in autocommit (PgBouncer's admin console knows no BEGIN and
+    only the simple protocol), by psycopg 3 or else psycopg2, whichever is installed."""
+    try:
+        import psycopg
+    except ImportError:
+        import psycopg2
+
+        conn = psycopg2.connect(url, connect_timeout=3)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        finally:
+            conn.close()
+    with psycopg.connect(url, connect_timeout=3, autocommit=True,
+                         cursor_factory=psycopg.ClientCursor) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _pgbouncer_problem(url: str) -> str | None:
+    """None when ``url`` reaches PostgreSQL through a PgBouncer in transaction pooling mode
+    with the same database as TEST_DATABASE_URL, else what is wrong."""
+    if not url:
+        return ("TEST_PGBOUNCER_URL is not set (scripts/pgbouncer.sh start; "
+                "export TEST_PGBOUNCER_URL=$(scripts/pgbouncer.sh url))")
+    parts, own = urlsplit(url), urlsplit(PG_URL)
+    if parts.path != own.path:  # the suite drops and creates tables: only in its own database
+        return f"TEST_PGBOUNCER_URL {url} must name TEST_DATABASE_URL's database {own.path[1:]}"
+    if ("pooler", "transaction") not in parse_qsl(parts.query):
+        return f"TEST_PGBOUNCER_URL {url} lacks ?pooler=transaction"
+    try:
+        _query(without_pooler(url), "SELECT 1")
+        rows = _query(with_database(without_pooler(url), "pgbouncer"), "SHOW CONFIG")
+        settings = {row[0]: row[1] for row in rows}
+    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+        return f"PgBouncer at {url} is unreachable ({type(exc).__name__}: {exc})".strip()
+    if settings.get("pool_mode") != "transaction":
+        return f"PgBouncer at {url} pools in {settings.get('pool_mode')!r} mode, not transaction"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url() -> str:
+    """TEST_PGBOUNCER_URL: the test database through PgBouncer, ?pooler=transaction on it."""
+    problem = _pgbouncer_problem(PGBOUNCER_URL)
+    if problem:
+        if os.environ.get("PAYLINK_REQUIRE_PGBOUNCER") == "1":
+            pytest.fail(problem + "; PAYLINK_REQUIRE_PGBOUNCER=1 requires it.", pytrace=False)
+        pytest.skip(problem + "; set PAYLINK_REQUIRE_PGBOUNCER=1 to make this an error.")
+    return PGBOUNCER_URL
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``database_url`` on SQLite and PostgreSQL; a test marked ``pgbouncer`` once more through
+    PgBouncer (its ``database_url``, or the load tests' ``load`` cluster). Unmarked load tests
+    keep their one cluster and their test ids."""
+    marked = metafunc.definition.get_closest_marker("pgbouncer") is not None
+    uses = set(metafunc.fixturenames)
+    if "database_url" in uses:
+        engines = ["sqlite", "postgres", *(["pgbouncer"] if marked else [])]
+        metafunc.parametrize("database_url", engines, indirect=True)
+    if marked and "load" in uses:
+        metafunc.parametrize("load", ["direct", "pgbouncer"], indirect=True)
+    if marked and not uses & {"database_url", "load"}:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid} is marked pgbouncer but uses "
+                                "neither database_url (any_app, any_pay_app) nor load")
+
+
+@pytest.fixture
 def database_url(request, tmp_path) -> str:
-    """Run the test once on SQLite and once on PostgreSQL."""
+    """Run the test once on SQLite and once on PostgreSQL (and through PgBouncer when it is
+    marked ``pgbouncer``)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'paylink.db'}"
+    if request.param == "pgbouncer":
+        return request.getfixturevalue("pgbouncer_url")
     return request.getfixturevalue("postgres_url")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import requests
 
 from models import Booking, CustomerPayment, db
@@ -12,6 +13,7 @@ from tests.conftest import LiveServer
 from tests.pay_helpers import ctoken, intents, new_invoice
 
 
+@pytest.mark.pgbouncer
 def test_twenty_concurrent_confirms_charge_once(any_pay_app, stripe_sdk, sandbox):
     seeded = new_invoice(any_pay_app)
     tokens = [ctoken(stripe_sdk) for _ in range(20)]
@@ -50,6 +52,7 @@ def test_twenty_concurrent_confirms_charge_once(any_pay_app, stripe_sdk, sandbox
         assert Booking.get_by_id(seeded["booking"].id).balance_cents == 0
 
 
+@pytest.mark.pgbouncer
 def test_concurrent_finalisers_record_one_payment(any_pay_app, stripe_sdk):
     """The browser, the return URL and webhooks may finalise one PaymentIntent together:
     whoever waits for the invoice lock must see the payment its holder just recorded."""

@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import requests
 
 from bench import seed, servers
 from models import Booking, CustomerPayment, Invoice, OutboxMessage, bind_database, db
+from tests.conftest import with_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -91,22 +93,27 @@ class Cluster:
         self.reset_sandbox()
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Cluster:
+@contextlib.contextmanager
+def _running_cluster(tmp_path_factory, db_name: str,
+                     pgbouncer_url: str | None = None) -> Iterator[Cluster]:
+    """Two instances and a sandbox on a database of our own; with ``pgbouncer_url`` the
+    instances (and `flask init-db`) reach it through PgBouncer, the test's own checks directly."""
     _require(servers.postgres_available(), "PostgreSQL")
     _require(_redis_problem(), f"Redis at {REDIS_URL}")
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     logs = tmp_path_factory.mktemp("load")
-    # A database per run: two suites running at once on one server must not drop each
-    # other's (the PostgreSQL restart test still interrupts everyone for a second).
-    db_name = f"paylink_load_{os.getpid()}"
     db_url = servers.recreate_pg_database(db_name)
-    seed.reset(db_url)
+    app_url = with_database(pgbouncer_url, db_name) if pgbouncer_url else db_url
+    try:
+        seed.reset(app_url)
+    except BaseException:  # e.g. an app that cannot reach it: the database goes anyway
+        servers.drop_pg_database(db_name)
+        raise
     sandbox = servers.SandboxProcess(logs / "sandbox.log")
     env = servers.app_env(
-        db_url, sandbox.url, RATELIMIT_STORAGE_URI=REDIS_URL,
+        app_url, sandbox.url, RATELIMIT_STORAGE_URI=REDIS_URL,
         # One test client is one IP: per-IP limits raised, per-invoice limits as configured.
         RATELIMIT_PAY_PER_IP="10000 per minute", RATELIMIT_LOOKUP_PER_IP="100000 per minute",
         STRIPE_TIMEOUT_SECONDS=STRIPE_TIMEOUT,
@@ -127,8 +134,27 @@ def cluster(tmp_path_factory) -> Cluster:
             servers.drop_pg_database(db_name)
 
 
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    # A database per run: two suites running at once on one server must not drop each
+    # other's (the PostgreSQL restart test still interrupts everyone for a second).
+    with _running_cluster(tmp_path_factory, f"paylink_load_{os.getpid()}") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def pgbouncer_cluster(tmp_path_factory, pgbouncer_url: str) -> Iterator[Cluster]:
+    """The same, both instances' DATABASE_URL through PgBouncer in transaction pooling mode."""
+    with _running_cluster(tmp_path_factory, f"paylink_load_{os.getpid()}_pgbouncer",
+                          pgbouncer_url) as running:
+        yield running
+
+
 @pytest.fixture
-def load(cluster: Cluster) -> Cluster:
+def load(request) -> Cluster:
+    """The direct cluster; a test marked ``pgbouncer`` runs on the PgBouncer one too."""
+    via = getattr(request, "param", "direct")
+    cluster = request.getfixturevalue("pgbouncer_cluster" if via == "pgbouncer" else "cluster")
     cluster.reset_sandbox()
     bind_database(cluster.db_url)
     return cluster
@@ -226,6 +252,7 @@ def assert_clear_503(response: requests.Response) -> None:
 
 # ---- load ---------------------------------------------------------------------------------
 
+@pytest.mark.pgbouncer
 def test_two_instances_mixed_traffic_lose_nothing(load: Cluster) -> None:
     """Page views, API reads, payments of distinct invoices through both instances and both
     endpoints, and the same invoices paid from both instances at once, for a bounded time."""

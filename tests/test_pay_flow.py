@@ -28,6 +28,7 @@ from tests.pay_helpers import (
 )
 
 
+@pytest.mark.pgbouncer
 def test_pay_in_full_finalises_everything(any_pay_app, stripe_sdk):
     client = any_pay_app.test_client()
     with db.connection_context():

@@ -74,9 +74,8 @@ def test_deleted_invoice_and_rotated_token_are_404(app, client):
     assert client.get(f"/pay/{new}").status_code == 404
 
 
-def test_memoised_csrf_token_is_itsdangerous_own_signature():
-    """make_csrf reuses one HMAC per link and second; the token must stay exactly what
-    itsdangerous's TimestampSigner makes, and still check."""
+def test_csrf_token_is_itsdangerous_own_signature():
+    """make_csrf is itsdangerous's TimestampSigner, bound to one link, and checks."""
     import time
 
     from itsdangerous import TimestampSigner
