@@ -1,15 +1,24 @@
 """`.venv/bin/python -m bench [--quick]` (or `bench/run`): the paylink benchmark table.
 
-Everything runs in one go against a baseline measured in the same run (a minimal Flask
-endpoint under the same gunicorn configuration), so every figure is a ratio that survives
-a noisy machine. The table is printed and saved to bench/results/latest.md.
+Everything runs in one go against baselines measured in the same rounds, interleaved, so
+every figure is a ratio that survives a noisy machine. The goal baseline for the pay page
+and the public read is the same work without paylink (bench/same_work_app.py: the app's
+own SQL through the same driver, the same template and JSON, under the same gunicorn
+configuration); a bare Flask string is an information row. SQLite, PostgreSQL, and
+PostgreSQL behind PgBouncer in transaction pooling (scripts/pgbouncer.sh). The table is
+printed and saved to bench/results/latest.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import json
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -24,10 +33,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from app import create_app  # imported up front: one consistent set of modules per run
-from bench import seed, servers, wrk
+from bench import same_work_app, seed, servers, wrk
 from bench.payclient import ConfirmClient, confirmation_tokens, direct_call
 from bench.querycount import count_queries
-from services.gateway import Urllib3Client
 
 RESULTS = Path(__file__).with_name("results")
 STARTED = time.monotonic()
@@ -36,13 +44,19 @@ STARTED = time.monotonic()
 def progress(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:5.0f} s] {message}", flush=True)
 GUNICORN = {"workers": 4, "threads": 4}
-GROUPS = ("pages", "queries", "weight", "memory", "payments")
+GROUPS = ("pages", "queries", "weight", "memory", "payments", "lighthouse")
 APP_EXTRA = {"RATELIMIT_ENABLED": "0"}  # one client IP hammering one link is not a customer
-NO_VIEW_CACHE = {"PAGE_CACHE_SIZE": "0"}
 WARM_PAYMENTS = 48  # before the timed payments: 3 per worker thread at 4 workers × 4 threads
-# In-process rows time the work of a render and a read, so every view renders.
-IN_PROCESS = {"SECRET_KEY": seed.SECRET_KEY, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
-              "PAGE_CACHE_SIZE": 0}
+IN_PROCESS = {"SECRET_KEY": seed.SECRET_KEY, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"}
+ROOT = Path(__file__).resolve().parent.parent
+PGBOUNCER = ROOT / "scripts" / "pgbouncer.sh"
+LIGHTHOUSE = ROOT / ".tools" / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE_VERSION = "12.2.3"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+                "--disable-component-update --disable-sync --no-first-run")
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices")
+LIGHTHOUSE_RUNS = 3
 
 
 @dataclass
@@ -88,54 +102,95 @@ def fmt_wrk(result: wrk.WrkResult, baseline: float) -> str:
 
 # ---- throughput and scale ---------------------------------------------------------------------
 
-def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opts: Any,
-                tmp: Path, sandbox: servers.SandboxProcess,
-                run_baseline: Any) -> dict[str, Any]:
-    """Pay page and API read: 100 vs N invoices, 3 vs 300 cart lines; interleaved runs.
+@dataclass
+class Engine:
+    """One database set-up: where the bench seeds, and the URL the servers are given."""
 
-    Each round runs the baseline too; ratios are against its best run of these rounds,
-    as every app figure is its best run: the same luck for both."""
-    progress(f"{engine}: seeding 100 and {opts.large:,} invoices")
+    name: str
+    small: str
+    large: str | None = None  # None: no 100,000-invoice and 300-line rows for this engine
+    app_url: Any = None  # seed URL -> the URL the servers use (PgBouncer's, for that engine)
+
+    def served(self, url: str) -> str:
+        return self.app_url(url) if self.app_url else url
+
+
+def normalised(body: bytes) -> str:
+    """A response body with what differs per response (CSP nonce, CSRF token) blanked."""
+    text = body.decode()
+    text = re.sub(r'nonce="[\w-]+"', 'nonce="N"', text)
+    return re.sub(r'"csrfToken": "[^"]+"', '"csrfToken": "C"', text)
+
+
+def engine_rows(report: Report, engine: Engine, opts: Any, tmp: Path,
+                sandbox: servers.SandboxProcess) -> dict[str, Any]:
+    """Pay page and public read against the same work done without paylink (same_work_app),
+    100 vs N invoices, 3 vs 300 cart lines; every round runs every server, interleaved.
+
+    Each figure is the best run of its rounds, the baselines' too: the same luck for all."""
+    name, small_url = engine.name, engine.small
+    progress(f"{name}: seeding 100{f' and {opts.large:,}' if engine.large else ''} invoices")
     seed.reset(small_url)
     small = {"t3": seed.target(3), "t300": seed.target(300)}
     seed.bulk_invoices(100 - seed.invoice_count())
-    seed.reset(large_url)
-    large = {"t3": seed.target(3)}
-    seed.bulk_invoices(opts.large - seed.invoice_count())
-    counts = {"small": 100, "large": seed.invoice_count()}
-    progress(f"{engine}: seeded; {opts.rounds} round(s) of wrk")
-    apps = {
-        "small": servers.Gunicorn("wsgi:app", servers.app_env(small_url, sandbox.url, **APP_EXTRA),
-                                  tmp / f"app-{engine}-small.log", **GUNICORN),
-        "large": servers.Gunicorn("wsgi:app", servers.app_env(large_url, sandbox.url, **APP_EXTRA),
-                                  tmp / f"app-{engine}-large.log", **GUNICORN),
-        # The same, rendering every view: what a link seen for the first time costs.
-        "uncached": servers.Gunicorn(
-            "wsgi:app", servers.app_env(small_url, sandbox.url, **APP_EXTRA, **NO_VIEW_CACHE),
-            tmp / f"app-{engine}-uncached.log", **GUNICORN),
-    }
-    targets = {"small": small, "large": large, "uncached": small}
-    try:
-        def url(size: str, kind: str, t: str = "t3") -> str:
-            target = targets[size][t]
-            base = apps[size].url
-            return (f"{base}/pay/{target['token']}" if kind == "page"
-                    else f"{base}/api/v1/invoices/{target['uuid']}")
+    counts = {"small": seed.invoice_count()}
+    targets: dict[str, dict[str, Any]] = {"small": small, "same": small}
+    sql_file = same_work_app.capture(engine.served(small_url), seed.SECRET_KEY, small["t3"],
+                                     tmp / f"same-work-{name}.json")
+    if engine.large:
+        seed.reset(engine.large)
+        targets["large"] = {"t3": seed.target(3)}
+        seed.bulk_invoices(opts.large - seed.invoice_count())
+        counts["large"] = seed.invoice_count()
+    progress(f"{name}: seeded; {opts.rounds} round(s) of wrk")
 
-        for size in apps:
+    def gunicorn(spec: str, url: str, label: str, **extra: Any) -> servers.Gunicorn:
+        return servers.Gunicorn(spec, servers.app_env(engine.served(url), sandbox.url,
+                                                      **APP_EXTRA, **extra),
+                                tmp / f"{label}-{name}.log", **GUNICORN)
+
+    apps: dict[str, servers.Gunicorn] = {}
+    try:
+        apps["bare"] = servers.Gunicorn("bench.baseline_app:app", servers.app_env("sqlite://"),
+                                        tmp / f"bare-{name}.log", **GUNICORN)
+        apps["same"] = gunicorn("bench.same_work_app:app", small_url, "same-work",
+                                SAME_WORK_SQL=sql_file)
+        apps["small"] = gunicorn("wsgi:app", small_url, "app-small")
+        if engine.large:
+            apps["large"] = gunicorn("wsgi:app", engine.large, "app-large")
+
+        def url(size: str, kind: str, t: str = "t3") -> str:
+            if size == "bare":
+                return apps["bare"].url + "/"
+            target = targets[size][t]
+            return (f"{apps[size].url}/pay/{target['token']}" if kind == "page"
+                    else f"{apps[size].url}/api/v1/invoices/{target['uuid']}")
+
+        same_body = {}
+        for size in targets:
             for kind in ("page", "api"):
-                requests.get(url(size, kind), timeout=10).raise_for_status()  # warm + viewed_at
+                response = requests.get(url(size, kind), timeout=10)  # warm + viewed_at
+                response.raise_for_status()
+                if size in ("small", "same"):
+                    same_body.setdefault(kind, set()).add(normalised(response.content))
+        # The baseline must do the same work: byte for byte the app's bodies.
+        report.add(name, "same-work baseline's page and read equal the app's "
+                   "(nonce and CSRF token aside)",
+                   "equal" if all(len(v) == 1 for v in same_body.values()) else "DIFFERENT",
+                   "equal", all(len(v) == 1 for v in same_body.values()))
+        plan = [("bare", "page", "t3")]
+        plan += [(s, k, "t3") for s in ("same", "small") for k in ("page", "api")]
+        if engine.large:
+            plan += [("large", k, "t3") for k in ("page", "api")]
+            plan += [("small", k, "t300") for k in ("page", "api")]
         results: dict[tuple[str, str, str], list[wrk.WrkResult]] = {}
-        rounds = opts.rounds
-        plan = [(s, k, "t3") for s in ("small", "large") for k in ("page", "api")]
-        plan += [("small", k, "t300") for k in ("page", "api")]
-        plan += [("uncached", k, "t3") for k in ("page", "api")]
-        baseline_runs = []
-        for _ in range(rounds):
-            baseline_runs.append(run_baseline())
-            for size, kind, t in plan:
-                results.setdefault((size, kind, t), []).append(
-                    wrk.run(url(size, kind, t), duration=opts.duration,
+        # A fresh gunicorn's first seconds are slower: one short run each, not counted.
+        for key in plan:
+            wrk.run(url(*key), duration=1, connections=opts.connections, threads=opts.threads)
+        for _ in range(opts.rounds):
+            for key in plan:
+                results.setdefault(key, []).append(
+                    wrk.run(url(*key), duration=opts.duration,
                             connections=opts.connections, threads=opts.threads))
     finally:
         for app in apps.values():
@@ -144,38 +199,45 @@ def engine_rows(report: Report, engine: str, small_url: str, large_url: str, opt
     def best(key: tuple[str, str, str]) -> wrk.WrkResult:
         return max(results[key], key=lambda r: r.rps)  # best of the rounds: least noise
 
-    base = max(baseline_runs, key=lambda r: r.rps)
-    baseline = base.rps
-    report.add(engine, "baseline: minimal Flask endpoint, same gunicorn, best of these rounds",
-               f"{baseline:,.0f} req/s, p50 {base.p50_ms:.1f} ms, p99 {base.p99_ms:.1f} ms "
-               f"(runs: {', '.join(f'{r.rps:,.0f}' for r in baseline_runs)})", "", None)
+    def runs(key: tuple[str, str, str]) -> str:
+        return ", ".join(f"{r.rps:,.0f}" for r in results[key])
+
     names = {"page": "GET /pay/<token>", "api": "GET /api/v1/invoices/<uuid>"}
+    bare = best(("bare", "page", "t3"))
     for kind in ("page", "api"):
-        r = best(("small", kind, "t3"))
-        report.add(engine, f"{names[kind]}, {counts['small']} invoices, 3 lines",
-                   fmt_wrk(r, baseline), "≥ 0.5 × baseline", r.rps / baseline >= 0.5
-                   and r.errors == 0)
+        base = best(("same", kind, "t3"))
+        report.add(name, f"baseline: {names[kind]} as the same work without paylink "
+                   "(bench/same_work_app.py)",
+                   f"{base.rps:,.0f} req/s, p50 {base.p50_ms:.1f} ms, p99 {base.p99_ms:.1f} ms "
+                   f"(runs: {runs(('same', kind, 't3'))})", "", None)
+    for kind in ("page", "api"):
+        r, base = best(("small", kind, "t3")), best(("same", kind, "t3")).rps
+        report.add(name, f"{names[kind]}, {counts['small']} invoices, 3 lines",
+                   fmt_wrk(r, base) + f" (runs: {runs(('small', kind, 't3'))}); "
+                   f"×{r.rps / bare.rps:.2f} of a bare Flask string",
+                   "≥ 0.7 × same work", r.rps / base >= 0.7 and r.errors == 0)
+    report.add(name, "information: a bare Flask string, same gunicorn",
+               f"{bare.rps:,.0f} req/s, p50 {bare.p50_ms:.1f} ms, p99 {bare.p99_ms:.1f} ms "
+               f"(runs: {runs(('bare', 'page', 't3'))})", "", None)
+    if not engine.large:
+        return small
     for kind in ("page", "api"):
         r = best(("large", kind, "t3"))
         ratio = r.rps / best(("small", kind, "t3")).rps
-        report.add(engine, f"{names[kind]}, {counts['large']:,} invoices, 3 lines",
-                   fmt_wrk(r, baseline) + f"; {ratio:.2f} of the 100-invoice rate",
-                   "≥ 0.9 of 100 invoices", ratio >= 0.9 and r.errors == 0)
+        report.add(name, f"{names[kind]}, {counts['large']:,} invoices, 3 lines",
+                   f"{r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms; "
+                   f"{ratio:.2f} of the 100-invoice rate", "≥ 0.9 of 100 invoices",
+                   ratio >= 0.9 and r.errors == 0)
     for kind in ("page", "api"):
         r = best(("small", kind, "t300"))
         ratio = r.rps / best(("small", kind, "t3")).rps
-        report.add(engine, f"{names[kind]}, {counts['small']} invoices, 300 lines",
-                   fmt_wrk(r, baseline) + f"; {ratio:.2f} of the 3-line rate", "", None)
-    for kind in ("page", "api"):
-        r = best(("uncached", kind, "t3"))
-        report.add(engine, f"{names[kind]}, {counts['small']} invoices, 3 lines, render cache off",
-                   fmt_wrk(r, baseline) + f"; {r.rps / best(('small', kind, 't3')).rps:.2f} of "
-                   "the cached rate", "", None)
-    steady = in_process_scale(small_url, large_url, small["t3"], large["t3"])
+        report.add(name, f"{names[kind]}, {counts['small']} invoices, 300 lines",
+                   f"{r.rps:,.0f} req/s; {ratio:.2f} of the 3-line rate", "", None)
+    steady = in_process_scale(engine.small, engine.large, small["t3"], targets["large"]["t3"])
     for kind in ("page", "api"):
         ms_small, ms_large = steady[kind]
-        report.add(engine, f"{names[kind]}, in-process p10 (renders), "
-                   f"100 vs {counts['large']:,} invoices", f"{ms_small:.2f} vs {ms_large:.2f} ms "
+        report.add(name, f"{names[kind]}, in-process p10, 100 vs {counts['large']:,} invoices",
+                   f"{ms_small:.2f} vs {ms_large:.2f} ms "
                    f"({ms_small / ms_large:.2f} of the 100-invoice rate)",
                    "≥ 0.9 of 100 invoices", ms_small / ms_large >= 0.9)
     return small
@@ -272,13 +334,12 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
     app: Any = None
     client: Any = None
 
-    def sdk(http_client: str = "default") -> stripe.StripeClient:
-        """The SDK as shipped (requests), or with the app's own HTTP client."""
-        if not hasattr(local, http_client):
-            setattr(local, http_client, stripe.StripeClient(
-                "sk_test_bench", base_addresses={"api": sandbox.url}, max_network_retries=0,
-                http_client=Urllib3Client(60) if http_client == "app" else None))
-        return getattr(local, http_client)
+    def sdk() -> stripe.StripeClient:
+        """The SDK as shipped, one client per thread."""
+        if not hasattr(local, "client"):
+            local.client = stripe.StripeClient("sk_test_bench", max_network_retries=0,
+                                               base_addresses={"api": sandbox.url})
+        return local.client
 
     def tokens(count: int) -> list[str]:
         return confirmation_tokens(sdk, count)
@@ -288,9 +349,9 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
         status, body = client.confirm(target, ctoken, "bench-" + target["uuid"][:8])
         return status == 200 and "confirmation" in body
 
-    def direct(call: dict[str, Any], http_client: str = "default") -> bool:
-        intent = sdk(http_client).v1.payment_intents.create(params=call["params"],
-                                                             options=call["options"])
+    def direct(call: dict[str, Any]) -> bool:
+        intent = sdk().v1.payment_intents.create(params=call["params"],
+                                                 options=call["options"])
         return intent.status == "succeeded"
 
     def direct_calls(label: str) -> list[dict[str, Any]]:
@@ -316,8 +377,8 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
                                tmp / f"app-payments-{label}.log", **GUNICORN)
         client = ConfirmClient(app.url)
         try:
-            # Warm every worker thread (its pooled connection PREPAREs the pay flow's
-            # statements once): a long-running server's state, not its first seconds.
+            # Warm every worker thread and its pooled connection: a long-running
+            # server's state, not its first seconds.
             timed(via_app, list(zip(warm_targets, tokens(WARM_PAYMENTS), strict=True)))
             rate, ok = timed(via_app, list(zip(targets, tokens(n), strict=True)))
         finally:
@@ -328,19 +389,14 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
         return rate, ok, paid, payments
 
     # Interleaved rounds, the best of each side, as for the pages.
-    direct_runs, lean_runs, app_runs = [], [], []
+    direct_runs, app_runs = [], []
     for r in range(opts.rounds):
         direct_runs.append(timed(direct, direct_calls(f"direct-{r}")))
-        lean_runs.append(timed(lambda call: direct(call, "app"), direct_calls(f"lean-{r}")))
         app_runs.append(through_app(database_url, f"app-{r}"))
     direct_rate, direct_ok = max(direct_runs)
     report.add("payments", f"{n} distinct PaymentIntents, {opts.pay_concurrency} concurrent, "
                "stripe SDK → sandbox", f"{direct_rate:.1f} payments/s ({direct_ok}/{n} succeeded"
                f"; runs: {', '.join(f'{d[0]:.0f}' for d in direct_runs)})")
-    lean_rate, lean_ok = max(lean_runs)
-    report.add("payments", "the same, the SDK on the app's own HTTP client "
-               "(services.gateway.Urllib3Client)", f"{lean_rate:.1f} payments/s ({lean_ok}/{n} "
-               f"succeeded; runs: {', '.join(f'{d[0]:.0f}' for d in lean_runs)})")
     rate, ok, paid, payments = max(app_runs)
     ratio = rate / direct_rate
     complete = all(a[1] == n and a[2] == n + WARM_PAYMENTS and a[3] == n + WARM_PAYMENTS
@@ -348,8 +404,7 @@ def payment_rows(report: Report, database_url: str, opts: Any, tmp: Path,
     report.add("payments", f"{n} distinct invoices via POST /pay/<token>/confirm, "
                "same concurrency", f"{rate:.1f} payments/s ({ok}/{n} ok, {paid} paid, "
                f"{payments} records; runs: {', '.join(f'{a[0]:.0f}' for a in app_runs)}); "
-               f"×{ratio:.2f} of direct (×{rate / lean_rate:.2f} of the SDK on the app's "
-               "client)", "≥ 0.5 × direct, all recorded",
+               f"×{ratio:.2f} of direct", "≥ 0.5 × direct, all recorded",
                ratio >= 0.5 and complete)
 
 
@@ -410,14 +465,100 @@ def memory_rows(report: Report, database_url: str, target: dict[str, Any], opts:
         served = 0
         half = opts.memory_requests // 2
         for path in (f"/pay/{target['token']}", f"/api/v1/invoices/{target['uuid']}"):
-            r = wrk.run(app.url + path, duration=120, connections=4, threads=1, limit=half)
-            served += r.requests
+            # Short runs until each path has had its half: wrk waits out its whole duration
+            # even when the script has stopped its threads at a request count.
+            goal = served + half
+            while served < goal:
+                served += wrk.run(app.url + path, duration=3, connections=4, threads=1).requests
         end = servers.rss_kib(worker)
     finally:
         app.stop()
     report.add("memory", f"one gunicorn worker ({GUNICORN['threads']} threads) after "
                f"{served:,} requests", f"{end / 1024:.1f} MB RSS (at start {start / 1024:.1f} MB)",
                "< 80 MB", end < 80 * 1024)
+
+
+# ---- Lighthouse -------------------------------------------------------------------------------
+
+def ensure_lighthouse() -> Path:
+    """npm lighthouse in .tools/, as scripts/setup.sh installs vnu-jar."""
+    if not LIGHTHOUSE.exists():
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix",
+                        str(ROOT / ".tools"), f"lighthouse@{LIGHTHOUSE_VERSION}"], check=True)
+    return LIGHTHOUSE
+
+
+def lighthouse_rows(report: Report, app_url: str, target: dict[str, Any], tmp: Path,
+                    count: int = LIGHTHOUSE_RUNS) -> None:
+    """Lighthouse's phone profile (its default: a mid-range phone, simulated slow 4G) on the
+    pay page, with the sandbox's Stripe.js double; Chromium offline."""
+    problem = None
+    if not Path(CHROMIUM).exists():
+        problem = f"no Chromium at {CHROMIUM}"
+    elif not shutil.which("npm") and not LIGHTHOUSE.exists():
+        problem = "npm is missing (lighthouse is installed with it)"
+    if problem:
+        report.add("lighthouse", "pay page, phone profile", f"not run: {problem}",
+                   "≥ 0.95 each", False)
+        return
+    runs = []
+    for n in range(count):  # Lighthouse's own advice: the median of several runs
+        out = tmp / f"lighthouse-{n}.json"
+        args = [str(ensure_lighthouse()), f"{app_url}/pay/{target['token']}", "--quiet",
+                "--output=json", f"--output-path={out}",
+                "--only-categories=" + ",".join(LIGHTHOUSE_CATEGORIES),
+                f"--chrome-flags={CHROME_FLAGS}"]
+        done = subprocess.run(args, env={**os.environ, "CHROME_PATH": CHROMIUM}, cwd=tmp,
+                              capture_output=True, text=True, timeout=300, check=False)
+        if done.returncode != 0 or not out.exists():
+            report.add("lighthouse", "pay page, phone profile",
+                       f"lighthouse failed ({done.returncode}): {done.stderr.strip()[-300:]}",
+                       "≥ 0.95 each", False)
+            return
+        runs.append(json.loads(out.read_text()))
+    for key in LIGHTHOUSE_CATEGORIES:
+        scores = [d["categories"][key]["score"] or 0.0 for d in runs]
+        score = statistics.median(scores)
+        data = runs[scores.index(score)] if score in scores else runs[0]
+        category = data["categories"][key]
+        short = [a["id"] for ref in category["auditRefs"] if ref["weight"]
+                 for a in [data["audits"][ref["id"]]]
+                 if a.get("score") is not None and a["score"] < 1]
+        report.add("lighthouse", f"pay page, phone profile: {category['title']}, median of "
+                   f"{len(runs)}", f"{score:.2f} (runs: {', '.join(f'{x:.2f}' for x in scores)})"
+                   + (f"; below 1: {', '.join(short)}" if short else ""),
+                   "≥ 0.95", score >= 0.95)
+    data = runs[len(runs) // 2]
+    metrics = data["audits"]
+    report.add("lighthouse", "pay page, phone profile: timings (simulated slow 4G, CPU ×4)",
+               ", ".join(f"{metrics[k]['title']} {metrics[k]['displayValue']}"
+                         for k in ("first-contentful-paint", "largest-contentful-paint",
+                                   "total-blocking-time", "cumulative-layout-shift")
+                         if k in metrics and metrics[k].get("displayValue"))
+               + f"; this machine's Lighthouse benchmarkIndex "
+               f"{', '.join(str(round(d['environment']['benchmarkIndex'])) for d in runs)}",
+               "", None)
+
+
+# ---- PgBouncer --------------------------------------------------------------------------------
+
+class PgBouncer:
+    """scripts/pgbouncer.sh (transaction pooling) with a directory and port of its own."""
+
+    def __init__(self, directory: Path) -> None:
+        self.env = {**os.environ, "PGBOUNCER_DIR": str(directory)}
+        self.env.pop("PGBOUNCER_PORT", None)
+        subprocess.run([str(PGBOUNCER), "start"], env=self.env, check=True, timeout=120,
+                       stdout=subprocess.DEVNULL)
+
+    def url(self, database_url: str) -> str:
+        name = database_url.rsplit("/", 1)[1].split("?")[0]
+        return subprocess.run([str(PGBOUNCER), "url", name], env=self.env, check=True,
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+
+    def stop(self) -> None:
+        subprocess.run([str(PGBOUNCER), "stop"], env=self.env, check=False, timeout=60,
+                       stdout=subprocess.DEVNULL)
 
 
 # ---- main -------------------------------------------------------------------------------------
@@ -434,7 +575,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--payments", type=int, help="invoices paid each way (600; quick 300)")
     parser.add_argument("--pay-concurrency", type=int, default=8)
     parser.add_argument("--memory-requests", type=int, default=10_000)
-    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-pgbouncer", action="store_true",
+                        help="no PostgreSQL-behind-PgBouncer rows")
+    parser.add_argument("--db-suffix", default=os.environ.get("BENCH_DB_SUFFIX", ""),
+                        help="appended to the bench's PostgreSQL database names "
+                        "(paylink_bench_<suffix>, ...), for a shared server")
     parser.add_argument("--only", action="append", choices=GROUPS,
                         help="run only these groups (repeatable); the default is all")
     opts = parser.parse_args(argv)
@@ -457,41 +603,50 @@ def main(argv: list[str] | None = None) -> int:
           f"{GUNICORN['workers']} --threads {GUNICORN['threads']}; logs in {tmp}", flush=True)
 
     sandbox = servers.SandboxProcess(tmp / "sandbox.log")
-    baseline_app = servers.Gunicorn("bench.baseline_app:app", servers.app_env("sqlite://"),
-                                    tmp / "baseline.log", **GUNICORN)
-    baselines = []
+    bouncer: PgBouncer | None = None
+    sfx = f"_{opts.db_suffix}" if opts.db_suffix else ""
     try:
-        def measure_baseline() -> wrk.WrkResult:
-            baselines.append(wrk.run(baseline_app.url + "/", duration=opts.duration,
-                                     connections=opts.connections, threads=opts.threads))
-            return baselines[-1]
-
-        # Warm-up, not counted: a fresh gunicorn's first seconds are slower.
-        wrk.run(baseline_app.url + "/", duration=2, connections=opts.connections,
-                threads=opts.threads)
-        sqlite_small = f"sqlite:///{tmp / 'small.db'}"
-        engines = [("SQLite", sqlite_small, f"sqlite:///{tmp / 'large.db'}")]
+        engines = [Engine("SQLite", f"sqlite:///{tmp / 'small.db'}",
+                          f"sqlite:///{tmp / 'large.db'}")]
         if pg_problem is None:
-            engines.append(("PostgreSQL", servers.recreate_pg_database("paylink_bench"),
-                            servers.recreate_pg_database("paylink_bench_large")))
+            engines.append(Engine("PostgreSQL",
+                                  servers.recreate_pg_database(f"paylink_bench{sfx}"),
+                                  servers.recreate_pg_database(f"paylink_bench_large{sfx}")))
+            if "pages" in wanted and not opts.no_pgbouncer and PGBOUNCER.exists():
+                progress("PgBouncer: starting scripts/pgbouncer.sh (transaction pooling)")
+                # Its own directory outside tmp (0700): PgBouncer runs as the postgres user.
+                bouncer = PgBouncer(Path(tempfile.mkdtemp(prefix="paylink-bench-pgbouncer-")))
+                engines.append(Engine(
+                    "PgBouncer", servers.recreate_pg_database(f"paylink_bench_pgbouncer{sfx}"),
+                    app_url=bouncer.url))
+            elif "pages" in wanted:
+                report.notes.append("PgBouncer skipped: " + (
+                    "--no-pgbouncer" if opts.no_pgbouncer else f"no {PGBOUNCER}"))
         else:
-            report.notes.append(f"PostgreSQL skipped: {pg_problem}")
+            report.notes.append(f"PostgreSQL and PgBouncer skipped: {pg_problem}")
         if "pages" in wanted:
-            for name, small_url, large_url in engines:
-                engine_rows(report, name, small_url, large_url, opts, tmp, sandbox,
-                            measure_baseline)
+            for engine in engines:
+                engine_rows(report, engine, opts, tmp, sandbox)
+        if bouncer:
+            bouncer.stop()
+            bouncer = None
         if "queries" in wanted:
             progress("query counts and cart lines, in-process")
             in_process_rows(report, f"sqlite:///{tmp / 'inprocess.db'}")
-        main_db = engines[-1][1]  # PostgreSQL when there is one: production's engine
+        main_db = engines[1].small if len(engines) > 1 else engines[0].small  # PostgreSQL
         seed.reset(main_db)
         target = seed.target(3)
-        if "weight" in wanted:
+        if wanted & {"weight", "lighthouse"}:
             page_app = servers.Gunicorn("wsgi:app",
                                         servers.app_env(main_db, sandbox.url, **APP_EXTRA),
                                         tmp / "app-weight.log", **GUNICORN)
             try:
-                weight_rows(report, page_app.url, target, sandbox.url + "/v3/")
+                if "weight" in wanted:
+                    weight_rows(report, page_app.url, target, sandbox.url + "/v3/")
+                if "lighthouse" in wanted:
+                    progress("lighthouse: the pay page, phone profile")
+                    lighthouse_rows(report, page_app.url, target, tmp,
+                                    1 if opts.quick else LIGHTHOUSE_RUNS)
             finally:
                 page_app.stop()
         if "memory" in wanted:
@@ -501,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"payments: {opts.payments} each way")
             payment_rows(report, main_db, opts, tmp, sandbox)
     finally:
-        baseline_app.stop()
+        if bouncer:
+            bouncer.stop()
         sandbox.stop()
 
     misses = [r for r in report.rows if r.ok is False]
@@ -510,9 +666,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.monotonic() - started:.0f} s: wrk -t{opts.threads} -c{opts.connections} "
               f"-d{opts.duration:g}s, best of {opts.rounds} interleaved round(s); "
               f"gunicorn --workers {GUNICORN['workers']} --threads {GUNICORN['threads']} for the "
-              f"app and the baseline; throughput ratios (×) are against the best baseline "
-              f"run of the same rounds (each engine's baseline row). {len(misses)} goal(s) "
-              "missed.")
+              "app and the baselines; each ratio (×) is against the best run of its baseline "
+              "in the same rounds (the same work without paylink: each engine's baseline "
+              f"rows). {len(misses)} goal(s) missed.")
     text = report.markdown(header)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
