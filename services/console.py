@@ -7,7 +7,6 @@ in the merchant's locale, and says which form field a service's refusal is about
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -93,46 +92,26 @@ def parse_amount(text: str | None, currency: str, locale: str) -> int:
     return int(cents)
 
 
-# ---- which field a service's message is about -----------------------------------------------
+# ---- which field a service's refusal is about -----------------------------------------------
 
-AMOUNT_MESSAGES = (
-    (re.compile(r"^amount_cents must be greater than zero"), "Enter an amount greater than zero."),
-    (re.compile(r"^amount_cents \(\d+\) is more than the balance due"),
-     "The amount is more than the balance due ({limit})."),
-    (re.compile(r"^amount_cents must be between 1 and \d+"),
-     "Enter an amount greater than zero and at most {limit}."),
-)
-FIELD_PREFIXES = (
-    ("send_to_email_override", "send_to_email_override"),
-    ("The customer has no valid email", "send_to_email_override"),
-    ("The customer has no valid phone", "send_type"),
-    ("send_type", "send_type"),
-    ("memo", "memo"),
-    ("allowed_embed_origins", "allowed_embed_origins"),
-    ("branding.brand_color", "brand_color"),
-    ("branding.logo_url", "logo_url"),
-    ("name", "name"),
-)
+# Where the API's field names differ from the console forms'.
+FORM_FIELDS = {"amount_cents": "amount", "branding.brand_color": "brand_color",
+               "branding.logo_url": "logo_url"}
+# Amount refusals speak in cents for API clients; the console restates them in money.
+AMOUNT_MESSAGES = {
+    "amount_not_positive": "Enter an amount greater than zero.",
+    "amount_over_balance": "The amount is more than the balance due ({limit}).",
+    "amount_over_refundable": "Enter an amount greater than zero and at most {limit}.",
+}
 
 
 def field_error(exc: ServiceError, limit: str = "") -> tuple[str | None, str]:
-    """(form field or None for the whole form, message) for a service's refusal.
-
-    Amount messages speak in cents for API clients; the console restates them with the
-    money formatted (``limit``), keeping the service the one place that decides.
-    """
-    for pattern, text in AMOUNT_MESSAGES:
-        if pattern.match(exc.message):
-            return "amount", text.format(limit=limit)
-    if exc.message.startswith("amount_cents"):
-        return "amount", exc.message
-    for prefix, name in FIELD_PREFIXES:
-        if exc.message.startswith(prefix):
-            return name, exc.message
-    # normalize_origin quotes the origin it refused: "'ftp://x' is not an origin like ..."
-    if "is not an origin" in exc.message:
-        return "allowed_embed_origins", exc.message
-    return None, exc.message
+    """(form field or None for the whole form, message) for a service's refusal, from the
+    field and code the service gave (ServiceError.field, .code)."""
+    field = FORM_FIELDS.get(exc.field or "", exc.field)
+    if exc.code in AMOUNT_MESSAGES:
+        return field, AMOUNT_MESSAGES[exc.code].format(limit=limit)
+    return field, exc.message
 
 
 # ---- dates and money for the pages ---------------------------------------------------------

@@ -37,15 +37,15 @@ def string(data: dict[str, Any], name: str, *, required: bool = False, max_lengt
     value = data.get(name, _MISSING)
     if value is _MISSING or value is None:
         if required:
-            raise ServiceError(f"{name} is required.")
+            raise ServiceError(f"{name} is required.", field=name)
         return default
     if not isinstance(value, str):
-        raise ServiceError(f"{name} must be a string.")
+        raise ServiceError(f"{name} must be a string.", field=name)
     value = text.check(value.strip(), name, multiline=multiline)
     if required and not value:
-        raise ServiceError(f"{name} must not be empty.")
+        raise ServiceError(f"{name} must not be empty.", field=name)
     if len(value) > max_length:
-        raise ServiceError(f"{name} must be at most {max_length} characters.")
+        raise ServiceError(f"{name} must be at most {max_length} characters.", field=name)
     return value or None
 
 
@@ -54,12 +54,12 @@ def integer(data: dict[str, Any], name: str, *, required: bool = False, minimum:
     value = data.get(name)
     if value is None:
         if required:
-            raise ServiceError(f"{name} is required.")
+            raise ServiceError(f"{name} is required.", field=name)
         return default
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ServiceError(f"{name} must be an integer.")
+        raise ServiceError(f"{name} must be an integer.", field=name)
     if value < minimum or value > maximum:
-        raise ServiceError(f"{name} must be between {minimum} and {maximum}.")
+        raise ServiceError(f"{name} must be between {minimum} and {maximum}.", field=name)
     return value
 
 
@@ -68,7 +68,7 @@ def boolean(data: dict[str, Any], name: str, default: bool = False) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise ServiceError(f"{name} must be true or false.")
+        raise ServiceError(f"{name} must be true or false.", field=name)
     return value
 
 
@@ -76,7 +76,7 @@ def choice(data: dict[str, Any], name: str, options: tuple[str, ...],
            default: str | None = None) -> str | None:
     value = string(data, name, default=default, max_length=32)
     if value is not None and value not in options:
-        raise ServiceError(f"{name} must be one of: {', '.join(options)}.")
+        raise ServiceError(f"{name} must be one of: {', '.join(options)}.", field=name)
     return value
 
 
@@ -87,7 +87,7 @@ def iso_date(data: dict[str, Any], name: str, *, required: bool = False) -> date
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ServiceError(f"{name} must be a date like 2030-06-01.") from None
+        raise ServiceError(f"{name} must be a date like 2030-06-01.", field=name) from None
 
 
 def hh_mm(data: dict[str, Any], name: str) -> time | None:
@@ -95,11 +95,11 @@ def hh_mm(data: dict[str, Any], name: str) -> time | None:
     if value is None:
         return None
     if not re.fullmatch(r"\d{2}:\d{2}", value):
-        raise ServiceError(f"{name} must be a time like 09:30.")
+        raise ServiceError(f"{name} must be a time like 09:30.", field=name)
     try:
         return time.fromisoformat(value)
     except ValueError:
-        raise ServiceError(f"{name} must be a time like 09:30.") from None
+        raise ServiceError(f"{name} must be a time like 09:30.", field=name) from None
 
 
 def parse_datetime(value: str, name: str) -> datetime:
@@ -107,7 +107,7 @@ def parse_datetime(value: str, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ServiceError(f"{name} must be an ISO 8601 date-time.") from None
+        raise ServiceError(f"{name} must be an ISO 8601 date-time.", field=name) from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
@@ -121,13 +121,13 @@ def iso_datetime(data: dict[str, Any], name: str) -> datetime | None:
 def email(value: str | None, name: str = "email") -> str | None:
     # The text rule first: `$` in EMAIL and PHONE also matches before a final newline.
     if value is not None and (text.problem(value) or not EMAIL.match(value)):
-        raise ServiceError(f"{name} is not a valid email address.")
+        raise ServiceError(f"{name} is not a valid email address.", field=name)
     return value
 
 
 def phone(value: str | None, name: str = "phone") -> str | None:
     if value is not None and (text.problem(value) or not PHONE.match(value)):
-        raise ServiceError(f"{name} is not a valid phone number.")
+        raise ServiceError(f"{name} is not a valid phone number.", field=name)
     return value
 
 

@@ -43,18 +43,20 @@ def create_invoice(
         raise ServiceError("The booking has no balance due.")
     amount = booking.balance_cents if amount_cents is None else amount_cents
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise ServiceError("amount_cents must be an integer number of cents.")
+        raise ServiceError("amount_cents must be an integer number of cents.",
+                           field="amount_cents")
     if amount <= 0:
-        raise ServiceError("amount_cents must be greater than zero.")
+        raise ServiceError("amount_cents must be greater than zero.", field="amount_cents",
+                           code="amount_not_positive")
     if amount > booking.balance_cents:
         raise ServiceError(
-            f"amount_cents ({amount}) is more than the balance due ({booking.balance_cents})."
-        )
+            f"amount_cents ({amount}) is more than the balance due ({booking.balance_cents}).",
+            field="amount_cents", code="amount_over_balance")
     fields.email(send_to_email_override, "send_to_email_override")
     validate_delivery(booking, send_type, send_to_email_override)
     text.check_optional(memo, "memo", multiline=True)
     if memo is not None and len(memo) > MAX_MEMO:
-        raise ServiceError(f"memo must be at most {MAX_MEMO} characters.")
+        raise ServiceError(f"memo must be at most {MAX_MEMO} characters.", field="memo")
     if min_partial_cents is not None and not allow_partial:
         raise ServiceError("min_partial_cents needs allow_partial.")
     if min_partial_cents is not None and not 0 < min_partial_cents <= amount:
@@ -159,15 +161,16 @@ def status_filter(status: str) -> Any:
 def validate_delivery(booking: Booking, send_type: str, override: str | None) -> None:
     """The seed's preconditions: an address the chosen channel can reach."""
     if send_type not in SEND_TYPES:
-        raise ServiceError("send_type must be email or sms.")
+        raise ServiceError("send_type must be email or sms.", field="send_type")
     customer = booking.customer
     if send_type == "email":
         address = override or customer.email
         if not address or not fields.EMAIL.match(address):
             raise ServiceError("The customer has no valid email address; set customer.email or "
-                               "send_to_email_override.")
+                               "send_to_email_override.", field="send_to_email_override")
     elif not customer.phone or not fields.PHONE.match(customer.phone):
-        raise ServiceError("The customer has no valid phone number for SMS.")
+        raise ServiceError("The customer has no valid phone number for SMS.",
+                           field="send_type")
 
 
 def _locked(invoice: Invoice) -> Invoice:

@@ -19,12 +19,14 @@ HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 def normalize_origin(raw: Any) -> str:
     """`https://host[:port]` (http only for localhost), lower-cased, no path or trailing slash."""
     if not isinstance(raw, str) or len(raw) > 200:
-        raise ServiceError("allowed_embed_origins must be a list of origins.")
+        raise ServiceError("allowed_embed_origins must be a list of origins.",
+                           field="allowed_embed_origins")
     try:
         parts = urlsplit(raw.strip())
         port = parts.port
     except ValueError:
-        raise ServiceError(f"{raw!r} is not an origin like https://shop.example.") from None
+        raise ServiceError(f"{raw!r} is not an origin like https://shop.example.",
+                           field="allowed_embed_origins") from None
     host = (parts.hostname or "").lower()
     bracketed = f"[{host}]" if ":" in host else host
     local = bracketed in LOCAL_HOSTS
@@ -34,8 +36,8 @@ def normalize_origin(raw: Any) -> str:
     if (not ok_scheme or not valid_host or parts.path not in ("", "/") or parts.query
             or parts.fragment or parts.username or parts.password):
         raise ServiceError(
-            f"{raw!r} is not an origin like https://shop.example (http only for localhost)."
-        )
+            f"{raw!r} is not an origin like https://shop.example (http only for localhost).",
+            field="allowed_embed_origins")
     return f"{parts.scheme}://{bracketed}" + (f":{port}" if port else "")
 
 
@@ -46,7 +48,8 @@ def _webhook_url(raw: str | None) -> str | None:
     try:
         outbound.check_url(raw)
     except outbound.UnsafeURL as exc:
-        raise ServiceError(f"webhook_url {exc}", code="webhook_url_not_allowed") from None
+        raise ServiceError(f"webhook_url {exc}", code="webhook_url_not_allowed",
+                           field="webhook_url") from None
     return raw
 
 
@@ -88,8 +91,8 @@ def update_settings(merchant: Merchant, data: dict[str, Any]) -> Merchant:
         origins = data["allowed_embed_origins"]
         if not isinstance(origins, list) or len(origins) > MAX_ORIGINS:
             raise ServiceError(
-                f"allowed_embed_origins must be a list of at most {MAX_ORIGINS} origins."
-            )
+                f"allowed_embed_origins must be a list of at most {MAX_ORIGINS} origins.",
+                field="allowed_embed_origins")
         merchant.allowed_embed_origins = list(dict.fromkeys(normalize_origin(o) for o in origins))
     if "webhook_url" in data:
         merchant.webhook_url = _webhook_url(fields.string(data, "webhook_url", max_length=500))
@@ -111,12 +114,14 @@ def _update_branding(merchant: Merchant, branding: Any) -> None:
     if "brand_color" in branding:
         color = fields.string(branding, "brand_color", max_length=7)
         if color is not None and not HEX_COLOR.match(color):
-            raise ServiceError("branding.brand_color must look like #0b5cab.")
+            raise ServiceError("branding.brand_color must look like #0b5cab.",
+                               field="branding.brand_color")
         merchant.brand_color = color
     if "logo_url" in branding:
         logo = fields.string(branding, "logo_url", max_length=500)
         if logo is not None and urlsplit(logo).scheme != "https":
-            raise ServiceError("branding.logo_url must be an https:// URL.")
+            raise ServiceError("branding.logo_url must be an https:// URL.",
+                               field="branding.logo_url")
         merchant.logo_url = logo
     if "support_email" in branding:
         merchant.support_email = fields.email(

@@ -81,11 +81,13 @@ def refund_payment(client: Any, payment: CustomerPayment, amount_cents: int | No
     remaining = refundable_cents(payment)
     amount = remaining if amount_cents is None else amount_cents
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise ServiceError("amount_cents must be an integer number of cents.")
+        raise ServiceError("amount_cents must be an integer number of cents.",
+                           field="amount_cents")
     if remaining <= 0:
         raise ServiceError("The payment is already fully refunded.")
     if amount <= 0 or amount > remaining:
-        raise ServiceError(f"amount_cents must be between 1 and {remaining}.")
+        raise ServiceError(f"amount_cents must be between 1 and {remaining}.",
+                           field="amount_cents", code="amount_over_refundable")
     # Derived from the state it applies to: a retried request cannot refund twice, while a
     # second deliberate partial refund (after the first is recorded) gets a new key.
     key = idempotency_key or f"paylink-refund-{payment.uuid}-{payment.refunded_cents}-{amount}"
