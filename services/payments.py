@@ -37,7 +37,7 @@ from models import (
     utcnow,
 )
 from services import card_details, gateway
-from services.bookings import held_seats, joined_agreements, slot_available
+from services.bookings import joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
 from services.money import format_money
@@ -233,19 +233,17 @@ def record_acceptances(invoice: Invoice, required: list[Agreement], accepted: li
 # ---- the flow ----------------------------------------------------------------------------
 
 def _lock_query(where: Any, agreements: bool = False, slot: bool = True) -> Any:
-    """The invoice, its booking, merchant and slot, and the seats others hold on the slot.
+    """The invoice, its booking, merchant and slot.
 
     One statement for the checks of ``pay`` and ``finalise``; on PostgreSQL it locks the
     invoice and booking rows (never the shared merchant or slot rows), and those come back
-    as committed by any lock holder it waited for. ``held_seats`` counts other bookings,
-    which no lock covers: as with a separate query, it is a reading, not a reservation.
-    ``slot=False`` leaves out the slot and held seats (finalise checks no capacity).
+    as committed by any lock holder it waited for. The seats others hold are counted by
+    ``pay`` after it has locked the slot, and only for a draft on a slot.
+    ``slot=False`` leaves out the slot (finalise checks no capacity).
     """
     query = Invoice.select(Invoice, Booking, Merchant).join(Booking).switch(Invoice).join(Merchant)
     if slot:
-        query = (query.select_extend(Slot, held_seats(Booking.slot, Booking.id)
-                                     .alias("held_seats"))
-                 .switch(Booking).join(Slot, JOIN.LEFT_OUTER))
+        query = query.select_extend(Slot).switch(Booking).join(Slot, JOIN.LEFT_OUTER)
     query = query.where(where)
     if agreements:  # the booking's required agreements, a row each, in order
         query = (query.select_extend(BookingAgreement, Agreement).switch(Booking)
@@ -269,8 +267,8 @@ def _live(column: Any, value: Any) -> Any:
 
 def lock_invoice(ref: InvoiceRef) -> tuple[Invoice, Booking, list[Agreement]]:
     """Inside locked_transaction: the invoice and its booking, locked together, and the
-    agreements the booking requires. ``invoice.merchant``, ``booking.slot`` and
-    ``invoice.held_seats`` come with them."""
+    agreements the booking requires. ``invoice.merchant`` and ``booking.slot`` come with
+    them."""
     where = Invoice.id == ref.value if ref.column == "id" else _live(
         getattr(Invoice, ref.column), ref.value)
     rows = list(_lock_query(where, agreements=True))
@@ -306,13 +304,11 @@ def pay(client: gateway.Client, target: int | InvoiceRef, request: PayRequest) -
         with locked_transaction():
             invoice, booking, required = lock_invoice(ref)
             invoice_id = invoice.id
-            held: int | None = invoice.held_seats
             if booking.slot_id is not None and booking.status == "draft" and not is_sqlite():
                 # Bookings of one slot serialise on it (SQLite: the whole database is
-                # locked already); the seats are counted again after the wait.
+                # locked already); slot_available counts the seats held after the wait.
                 Slot.select(Slot.id).where(Slot.id == booking.slot_id).for_update().execute()
-                held = None
-            reason = unpayable_reason(invoice, booking, held)
+            reason = unpayable_reason(invoice, booking)
             if reason:
                 raise Conflict(reason[1], code=reason[0])
             pause = cooldown_remaining(invoice)
