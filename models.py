@@ -343,6 +343,7 @@ def make_database(url: str) -> Any:
     them. Nothing here keeps session state across transactions, so that is all it needs.
     """
     scheme, _, rest = url.partition("://")
+    scheme = scheme.removesuffix("+pool")  # pooled either way, as before
     rest, _, raw_query = rest.partition("?")
     query = dict(parse_qsl(raw_query))
     pooler = query.pop("pooler", None)

@@ -137,3 +137,21 @@ def test_migration_brings_an_old_schema_up_to_date(any_conn):
     Invoice.update(pending_request={"attempt": "a"}).execute()
     assert Invoice.get().pending_request == {"attempt": "a"} and Invoice.select().count() == 1
     assert create_schema() == 0
+
+
+def test_database_urls_with_or_without_pool_scheme(tmp_path):
+    """DATABASE_URL may name playhouse's "+pool" scheme, as it could before psycopg 3."""
+    from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+
+    from models import make_database
+
+    for url in ("postgresql://postgres@127.0.0.1/test", "postgresql+pool://postgres@127.0.0.1/test",
+                "postgres+pool://postgres@127.0.0.1/test?pooler=transaction"):
+        assert isinstance(make_database(url), PooledPostgresqlDatabase), url
+    for url in (f"sqlite:///{tmp_path}/a.db", f"sqlite+pool:///{tmp_path}/b.db"):
+        database = make_database(url)
+        assert isinstance(database, PooledSqliteDatabase) and database._lock_type == "IMMEDIATE"
+    assert make_database("postgres+pool://p@h/d?pooler=transaction").connect_params[
+        "prepare_threshold"] is None
+    with pytest.raises(ValueError):
+        make_database("mysql://root@localhost/x")
