@@ -127,9 +127,9 @@ STAX_RULES: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = (
     ("sent", (("sent_at", "is not", None),)),
     ("draft", ()),
 )
-STAX_STATUSES = tuple(sorted((name for name, _ in STAX_RULES),
-                             key=["draft", "sent", "viewed", "attempted", "partially_paid",
-                                  "paid", "closed", "deleted"].index))
+# The same statuses in lifecycle order, as the API documents them.
+STAX_STATUSES = ("draft", "sent", "viewed", "attempted", "partially_paid", "paid", "closed",
+                 "deleted")
 _TESTS = {"==": operator.eq, ">": operator.gt, "is not": operator.is_not}
 
 

@@ -36,7 +36,7 @@ from models import (
     new_uuid,
     utcnow,
 )
-from services import card_details, gateway
+from services import card_details, gateway, text
 from services.bookings import joined_agreements, slot_available
 from services.codes import random_code
 from services.errors import Conflict, NotFound, ServiceError
@@ -428,10 +428,10 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
 
 
 def stripe_text(value: str, limit: int) -> str:
-    """Text as Stripe takes it: valid UTF-8 without control characters, within its limit.
-    Stored text is validated at input; this keeps an older row from blocking a payment."""
-    clean = "".join(c for c in value if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF)
-    return clean[:limit]
+    """Text as Stripe takes it: one line of valid UTF-8 (text.header_safe), within its
+    limit. Stored text is validated at input; this keeps an older row from blocking a
+    payment."""
+    return text.header_safe(value)[:limit]
 
 
 def sendable(call: dict[str, Any]) -> bool:
@@ -508,7 +508,7 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
                          intent_id: str) -> PayResult:
     """After handleNextAction (or a redirect back): verify the PaymentIntent and finish."""
     invoice = Invoice.get_by_id(invoice_id)
-    if not isinstance(intent_id, str) or not intent_id.startswith("pi_") or len(intent_id) > 64:
+    if not isinstance(intent_id, str) or not INTENT_ID.match(intent_id):
         raise ServiceError("Unknown payment.", code="payment_unknown")
     try:
         intent = client.v1.payment_intents.retrieve(
