@@ -11,8 +11,8 @@ from flask.cli import with_appcontext
 from migrations import create_schema
 from models import db
 from services.demo import seed_demo
-from services.invoices import pay_url
-from services.merchants import create_merchant
+from services.invoices.links import pay_url
+from services.merchants.keys import create_merchant
 
 
 @click.command("init-db")

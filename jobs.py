@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import db
-from services.expiry import expire_due
-from services.outbox_worker import run_forever, run_once
+from services.invoices.expiry import expire_due
+from services.messaging.worker import run_forever, run_once
 
 
 @click.group("outbox")

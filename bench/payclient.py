@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench import seed
-from services import tokens as pay_tokens
+from services.invoices import tokens as pay_tokens
 
 
 class ConfirmClient:
@@ -73,7 +73,8 @@ def direct_call(target: dict[str, Any], ctoken: str, attempt: str) -> dict[str, 
     services.payments.intent_call: the direct side pays the same PaymentIntents (amount,
     description, metadata, idempotency key), only without the app around the call."""
     from models import Booking, Invoice, Merchant
-    from services.payments import PayRequest, intent_call
+    from services.payments.attempts import intent_call
+    from services.payments.rules import PayRequest
 
     merchant = Merchant(name="Bench Kayaks", uuid=str(uuid.uuid4()), stripe_account=None)
     booking = Booking(activity="Sunrise Sea-Kayak Tour", confirmation_code="BK-BENCH1",

@@ -28,9 +28,10 @@ from models import (
     is_postgres,
     utcnow,
 )
-from services.bookings import create_booking
-from services.invoices import create_invoice, pay_token
-from services.merchants import create_merchant
+from services.bookings.records import create_booking
+from services.invoices.lifecycle import create_invoice
+from services.invoices.links import pay_token
+from services.merchants.keys import create_merchant
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key"

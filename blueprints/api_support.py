@@ -10,9 +10,9 @@ from flask import Response, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 
 from models import Merchant
-from services import fields, idempotency
-from services.errors import ServiceError
-from services.merchants import authenticate
+from services.common import fields, idempotency
+from services.common.errors import ServiceError
+from services.merchants.keys import authenticate
 
 AUTH_MESSAGE = "Missing or invalid API key: send Authorization: Bearer <your API key>."
 

@@ -38,9 +38,15 @@ from blueprints.console_forms import (
 )
 from extensions import csrf, limiter
 from models import Invoice, Merchant, new_uuid
-from services import console_auth
-from services.booking_admin import get_booking
-from services.console import (
+from services.bookings.admin import get_booking
+from services.common.errors import ServiceError
+from services.common.text import problem
+from services.invoices.lifecycle import close_invoice, delete_invoice, reopen_invoice, send_invoice
+from services.invoices.links import pay_url
+from services.invoices.queries import get_invoice
+from services.invoices.status import stax_status
+from services.merchants import console_auth
+from services.merchants.console import (
     booking_detail,
     create_and_send_invoice,
     field_error,
@@ -50,20 +56,9 @@ from services.console import (
     money,
     search_bookings,
 )
-from services.errors import ServiceError
-from services.invoice_queries import get_invoice
-from services.invoices import (
-    close_invoice,
-    delete_invoice,
-    pay_url,
-    reopen_invoice,
-    send_invoice,
-    stax_status,
-)
-from services.merchant_settings import update_settings
-from services.merchants import rotate_api_key
-from services.refunds import get_payment, refund_payment
-from services.text import problem
+from services.merchants.keys import rotate_api_key
+from services.merchants.settings import update_settings
+from services.payments.refunds import get_payment, refund_payment
 
 bp = Blueprint("console", __name__, url_prefix="/console", cli_group=None)
 PUBLIC_ENDPOINTS = ("console.login",)

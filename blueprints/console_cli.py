@@ -9,8 +9,8 @@ from flask.cli import with_appcontext
 
 from migrations import create_schema
 from models import Merchant, MerchantUser, db
-from services.console_auth import create_user, normalize_email, set_password
-from services.errors import ServiceError
+from services.common.errors import ServiceError
+from services.merchants.console_auth import create_user, normalize_email, set_password
 
 DEMO_MERCHANT = "Blue Lagoon Kayak Tours"  # services.demo's merchant, made by seed-demo
 DEMO_EMAIL = "demo@paylink.localhost"

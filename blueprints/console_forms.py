@@ -21,8 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from services.console import AmountError, parse_amount
-from services.invoices import MAX_MEMO
+from services.invoices.lifecycle import MAX_MEMO
+from services.merchants.console import AmountError, parse_amount
 
 
 class ConsoleForm(FlaskForm):

@@ -10,7 +10,7 @@ from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from logging_setup import redact_path
-from services.errors import ServiceError
+from services.common.errors import ServiceError
 
 log = logging.getLogger("paylink")
 

@@ -25,8 +25,8 @@ from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from services import text
-from services.errors import ServiceError
+from services.common import text
+from services.common.errors import ServiceError
 
 RAW_BODY_ENDPOINTS = frozenset({"webhooks.stripe_webhook"})
 # Unauthenticated or form routes whose bodies are a few fields: the smaller cap.

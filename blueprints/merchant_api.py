@@ -13,24 +13,24 @@ from flask.typing import ResponseReturnValue
 
 from blueprints.api_support import current_merchant, idempotent, json_body
 from models import Invoice
-from services import fields
-from services.agreements import agreement_json, create_agreement, list_agreements
-from services.booking_admin import (
+from services.bookings.admin import (
     booking_json,
     cancel_booking,
     get_booking,
     list_bookings,
     upsert_booking,
 )
-from services.invoice_queries import (
+from services.bookings.agreements import agreement_json, create_agreement, list_agreements
+from services.common import fields
+from services.invoices.lifecycle import close_invoice, delete_invoice, reopen_invoice, send_invoice
+from services.invoices.queries import (
     create_invoice_from_json,
     get_invoice,
     invoice_json,
     list_invoices,
 )
-from services.invoices import close_invoice, delete_invoice, reopen_invoice, send_invoice
-from services.merchant_settings import settings_json, update_settings
-from services.refunds import get_payment, refund_json, refund_payment
+from services.merchants.settings import settings_json, update_settings
+from services.payments.refunds import get_payment, refund_json, refund_payment
 
 bp = Blueprint("merchant_api", __name__, url_prefix="/api/v1")
 

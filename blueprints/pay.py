@@ -16,24 +16,19 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from blueprints.branding import accent_color, logo_origin
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, CustomerPayment, Invoice, utcnow
-from services import tokens
-from services.branding import accent_color, logo_origin
-from services.errors import ServiceError
-from services.invoices import invoice_for_token
-from services.money import format_money
-from services.payments import (
-    InvoiceRef,
-    PayRequest,
-    complete_next_action,
-    confirmation,
-    invoice_id_of,
-    pay,
-    unpayable_reason,
-)
-from services.summary import booking_summary, invoice_by_nonce, page_rows
-from services.urls import public_url_for
+from services.bookings.summary import booking_summary, invoice_by_nonce, page_rows
+from services.common.errors import ServiceError
+from services.common.money import format_money
+from services.common.urls import public_url_for
+from services.invoices import tokens
+from services.invoices.links import invoice_for_token
+from services.payments.attempts import complete_next_action, pay
+from services.payments.finalisation import confirmation
+from services.payments.locks import InvoiceRef, invoice_id_of
+from services.payments.rules import PayRequest, unpayable_reason
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
 

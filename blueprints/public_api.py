@@ -15,8 +15,10 @@ from flask.typing import ResponseReturnValue
 from blueprints.merchant_api import invoice_detail
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice
-from services.payments import InvoiceRef, PayRequest, amount_due_now, pay, unpayable_reason
-from services.summary import payment_history, read_rows
+from services.bookings.summary import payment_history, read_rows
+from services.payments.attempts import pay
+from services.payments.locks import InvoiceRef
+from services.payments.rules import PayRequest, amount_due_now, unpayable_reason
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 

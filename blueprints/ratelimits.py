@@ -13,8 +13,8 @@ from flask import Blueprint, current_app, request
 from flask_limiter.util import get_remote_address
 
 from extensions import limiter
-from services.invoices import invoice_uuid_for_token
-from services.merchants import hash_key
+from services.invoices.links import invoice_uuid_for_token
+from services.merchants.keys import hash_key
 
 
 def _limit(name: str) -> Callable[[], str]:

@@ -6,7 +6,7 @@ import secrets
 
 from flask import Flask, Response, g, request
 
-from services.security import security_headers
+from blueprints.csp import security_headers
 
 NO_STORE_PREFIXES = ("/pay/", "/api/", "/webhooks/", "/healthz")
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from services.gateway import UNAVAILABLE, BadWebhook, verify_webhook
-from services.stripe_events import handle_event
+from services.payments.stripe_events import handle_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 

@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from models import Agreement, Customer, Merchant, Slot, transactional, utcnow
-from services.bookings import create_booking
-from services.invoices import create_invoice
-from services.merchants import create_merchant
+from services.bookings.records import create_booking
+from services.invoices.lifecycle import create_invoice
+from services.merchants.keys import create_merchant
 
 DEMO_MERCHANT = "Blue Lagoon Kayak Tours"
 

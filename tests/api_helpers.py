@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import db
-from services.merchants import create_merchant
+from services.merchants.keys import create_merchant
 
 BOOKING = {
     "external_ref": "ext-1",

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from models import Booking, Merchant, db
-from services.console_auth import create_user
+from services.merchants.console_auth import create_user
 from tests import factories
 
 PASSWORD = "correct horse battery staple"

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from models import Agreement, Booking, Customer, Invoice, Merchant, Slot
-from services.bookings import create_booking
-from services.invoices import create_invoice
-from services.merchants import create_merchant
+from services.bookings.records import create_booking
+from services.invoices.lifecycle import create_invoice
+from services.merchants.keys import create_merchant
 
 CART = {
     "line_items": [{"name": "Kayak tour", "quantity": 2, "unit_cents": 5000}],

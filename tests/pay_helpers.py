@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import Agreement, BookingAgreement, Invoice, db
-from services.invoices import pay_token
+from services.invoices.links import pay_token
 from tests import factories
 
 

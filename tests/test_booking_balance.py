@@ -12,8 +12,9 @@ import requests
 
 from bench import servers
 from models import Booking, CustomerPayment, Invoice, OutboxMessage, Refund, db
-from services.invoices import create_invoice, pay_token
-from services.payments import finalise
+from services.invoices.lifecycle import create_invoice
+from services.invoices.links import pay_token
+from services.payments.finalisation import finalise
 from tests.conftest import LiveServer
 from tests.pay_helpers import ctoken, new_invoice, pay_api, start_three_d_secure
 
@@ -118,7 +119,7 @@ def test_money_taken_after_the_booking_was_paid_is_refunded(any_pay_app, stripe_
 
 def test_excess_refund_waits_in_the_outbox_when_stripe_is_down(any_pay_app, stripe_sdk,
                                                               sandbox):
-    from services.outbox_worker import run_once
+    from services.messaging.worker import run_once
 
     first = new_invoice(any_pay_app)
     second = second_invoice(any_pay_app, first)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from blueprints.branding import accent_color, contrast_with_white, logo_origin
 from models import Merchant, db
-from services.branding import accent_color, contrast_with_white, logo_origin
 from tests.pay_helpers import new_invoice
 
 

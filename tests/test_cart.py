@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.cart import cart_total, normalize_cart
-from services.errors import ServiceError
-from services.money import format_money
+from services.bookings.cart import cart_total, normalize_cart
+from services.common.errors import ServiceError
+from services.common.money import format_money
 from tests.factories import CART
 
 

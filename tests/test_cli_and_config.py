@@ -9,7 +9,7 @@ import pytest
 from app import create_app
 from config import ConfigError, check_production, from_environment
 from models import Booking, Invoice, Merchant, db
-from services.merchants import authenticate
+from services.merchants.keys import authenticate
 
 
 def test_seed_demo_prints_pay_link_last_and_reuses_merchant(app, runner, client):

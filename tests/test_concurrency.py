@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from models import Booking, CustomerPayment, db
-from services.payments import PAID_MESSAGE, PENDING_MESSAGE, finalise
+from services.payments.finalisation import finalise
+from services.payments.rules import PAID_MESSAGE, PENDING_MESSAGE
 from tests.conftest import LiveServer
 from tests.pay_helpers import ctoken, intents, new_invoice
 

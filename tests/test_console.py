@@ -15,9 +15,9 @@ from models import (
     Refund,
     db,
 )
-from services.console_auth import create_user, set_password
-from services.errors import ServiceError
-from services.merchants import authenticate
+from services.common.errors import ServiceError
+from services.merchants.console_auth import create_user, set_password
+from services.merchants.keys import authenticate
 from tests import factories
 from tests.conftest import make_test_app
 from tests.console_helpers import (
@@ -377,7 +377,7 @@ def test_resend_close_reopen_delete(client, app, console, shop):
     assert "Invoice re-sent." in console.get(page).get_data(as_text=True)
 
     with db.connection_context():
-        from services.invoices import pay_token
+        from services.invoices.links import pay_token
         token = pay_token(Invoice.get_by_id(invoice.id), app.config["SECRET_KEY"])
     assert client.get(f"/pay/{token}").status_code == 200
     console.post(f"/console/invoices/{invoice.uuid}/close", token_from=page)
@@ -570,7 +570,7 @@ def test_every_page_has_labelled_fields_and_no_inline_code(client, shop):
 # ---- both engines: the console's queries and the Send Invoice transaction ------------------
 
 def test_search_and_send_on_both_engines(any_app):
-    from services.console import booking_detail, create_and_send_invoice, search_bookings
+    from services.merchants.console import booking_detail, create_and_send_invoice, search_bookings
 
     shop = seed_merchant()
     with db.connection_context():

@@ -54,13 +54,13 @@ def test_expire_command(any_app):
 
 def test_expired_booking_notices_render(app):
     from extensions import mail
-    from services.outbox_worker import run_once
+    from services.messaging.worker import run_once
 
     with app.app_context(), db.connection_context():
         merchant, _ = factories.merchant(support_email="ops@tours.example")
         factories.booking(merchant, status="draft", expires_at=utcnow() - timedelta(minutes=1),
                           external_ref="EXT-9")
-        from services.expiry import expire_due
+        from services.invoices.expiry import expire_due
         assert expire_due().bookings_canceled == 1
         app.config["MAIL_SUPPRESS_SEND"] = True
         with mail.record_messages() as sent:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from models import db
-from services.urls import absolute_url, public_url_for
+from services.common.urls import absolute_url, public_url_for
 from tests.conftest import make_test_app, sandbox_config
 from tests.pay_helpers import ctoken, new_invoice
 
@@ -56,7 +56,7 @@ def test_pay_urls_in_api_console_and_messages_use_the_base(proxied_app):
     with proxied_app.app_context():  # no request at all (CLI, outbox worker)
         assert public_url_for("pay.returned", token="t") == f"{BASE}/pay/t/return"
     assert absolute_url("https://x.example/pl/", "/pay/t") == "https://x.example/pl/pay/t"
-    from services.messaging import context
+    from services.messaging.delivery import context
     with proxied_app.test_request_context("/", base_url="http://evil.example", headers=EVIL), \
             db.connection_context():
         ctx = context(proxied_app, {"booking_uuid": seeded["booking"].uuid,
@@ -108,7 +108,7 @@ def api(client):
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
 def test_hostile_webhook_urls_are_refused_on_input(api, url):
-    from services.outbound import UnsafeURL, check_url
+    from services.messaging.outbound import UnsafeURL, check_url
 
     with pytest.raises(UnsafeURL):
         check_url(url, private_ok=False)
@@ -181,7 +181,7 @@ def _resolving(monkeypatch, name: str, answers: list[str]) -> list[str]:
 
 
 def _queue_webhook(url: str):
-    from services.notifications import queue_merchant_webhook
+    from services.messaging.notifications import queue_merchant_webhook
     from tests import factories
 
     merchant, _ = factories.merchant(webhook_url=url, webhook_secret="whsec_test")
@@ -193,7 +193,7 @@ def test_delivery_to_a_name_resolving_to_loopback_is_refused(app, monkeypatch):
     from datetime import timedelta
 
     from models import OutboxMessage, utcnow
-    from services.outbox_worker import run_once
+    from services.messaging.worker import run_once
 
     with _Hook() as hook, app.app_context(), db.connection_context():
         name = "hooks.rebind.example"
@@ -214,7 +214,7 @@ def test_delivery_to_a_name_resolving_to_loopback_is_refused(app, monkeypatch):
 def test_delivery_connects_to_the_address_it_checked(app, monkeypatch):
     """One look-up per delivery; the POST goes to that address with the name as Host."""
     from models import OutboxMessage
-    from services.outbox_worker import run_once
+    from services.messaging.worker import run_once
 
     app.config["PAYLINK_ALLOW_PRIVATE_WEBHOOKS"] = True  # the hook is on loopback
     with _Hook() as hook, app.app_context(), db.connection_context():
@@ -233,7 +233,7 @@ def test_webhook_redirects_are_not_followed(app, monkeypatch):
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
     from models import OutboxMessage
-    from services.outbox_worker import run_once
+    from services.messaging.worker import run_once
 
     hits = []
 
@@ -304,7 +304,7 @@ def test_pay_budget_is_shared_by_the_uuid_and_the_token_route(limited_app):
 def test_card_details_from_the_payment_method_or_the_latest_charge():
     import stripe
 
-    from services.card_details import card_details
+    from services.payments.card_details import card_details
 
     def StripeData(**values):  # noqa: N802 - an SDK object, as the SDK builds it
         return stripe.StripeObject.construct_from(values, "sk_test")
@@ -324,7 +324,7 @@ def test_sandbox_expands_the_payment_method_with_the_card_as_stripe_does(stripe_
     import json
     from pathlib import Path
 
-    from services.card_details import EXPAND, card_details
+    from services.payments.card_details import EXPAND, card_details
 
     intent = stripe_sdk.v1.payment_intents.create(params={
         "amount": 1000, "currency": "usd", "confirm": True, "payment_method": "pm_card_amex",

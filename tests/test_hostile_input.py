@@ -33,10 +33,10 @@ from models import (
     db,
     utcnow,
 )
-from services import fields, text
-from services.errors import ServiceError
-from services.merchants import create_merchant
-from services.outbox_worker import run_once
+from services.common import fields, text
+from services.common.errors import ServiceError
+from services.merchants.keys import create_merchant
+from services.messaging.worker import run_once
 from tests import factories
 from tests.api_helpers import BOOKING, Api, new_merchant
 from tests.conftest import free_port, make_test_app
@@ -360,7 +360,7 @@ def smtp(database_url):
 def test_email_has_one_message_id_and_a_stored_crlf_never_breaks_its_headers(smtp):
     from email import message_from_bytes
 
-    from services.invoices import send_invoice
+    from services.invoices.lifecycle import send_invoice
 
     app, inbox = smtp
     with app.app_context(), db.connection_context():

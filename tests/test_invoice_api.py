@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from models import Invoice, OutboxMessage, db, utcnow
-from services.outbox_worker import run_once
+from services.messaging.worker import run_once
 from tests.api_helpers import Api, new_merchant
 
 

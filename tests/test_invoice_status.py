@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from models import Invoice, db, utcnow
-from services.invoices import STAX_STATUSES, status_filter, stax_status
+from services.invoices.status import STAX_STATUSES, status_filter, stax_status
 from tests import factories
 
 

@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from models import Invoice, OutboxMessage, db, utcnow
-from services.outbox import enqueue
-from services.outbox_worker import claim, run_once
-from services.sms import MemorySMS, sms_backend
+from services.messaging.outbox import enqueue
+from services.messaging.sms import MemorySMS, sms_backend
+from services.messaging.worker import claim, run_once
 from tests import factories
 from tests.conftest import free_port, make_test_app
 
@@ -48,8 +48,8 @@ def smtp_app(sqlite_url):
 def seed_messages(app) -> Invoice:
     """An invoice email, a receipt and a confirmation: three emails to deliver."""
     from models import CustomerPayment
-    from services.invoices import send_invoice
-    from services.notifications import queue_payment_messages
+    from services.invoices.lifecycle import send_invoice
+    from services.messaging.notifications import queue_payment_messages
 
     with app.app_context(), db.connection_context():
         invoice = factories.invoice(confirm_on_pay=True)
@@ -110,7 +110,7 @@ def test_sms_provider_down_then_up(smtp_app):
     app = smtp_app
     with app.app_context(), db.connection_context():
         invoice = factories.invoice(send_type="sms")
-        from services.invoices import send_invoice
+        from services.invoices.lifecycle import send_invoice
         send_invoice(invoice)
         backend = sms_backend(app)
         assert isinstance(backend, MemorySMS)
@@ -147,7 +147,7 @@ def test_merchant_webhook_is_signed_and_retried(smtp_app):
             merchant, _ = factories.merchant(
                 webhook_url=f"http://127.0.0.1:{server.server_port}/hook",
                 webhook_secret="whsec_test")
-            from services.notifications import queue_merchant_webhook
+            from services.messaging.notifications import queue_merchant_webhook
             queue_merchant_webhook(merchant, "booking.expired", "b-1", {"booking_uuid": "b"})
             assert run_once(smtp_app).failed == 1
             assert "500" in OutboxMessage.get().last_error

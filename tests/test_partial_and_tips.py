@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from models import Booking, CustomerPayment, db
-from services.invoices import stax_status
+from services.invoices.status import stax_status
 from tests.browser_helpers import accept_agreements, type_card
 from tests.conftest import LiveServer
 from tests.pay_helpers import ctoken, intents, new_invoice, pay_api, reload

@@ -16,7 +16,7 @@ from models import (
     db,
     utcnow,
 )
-from services.payments import PENDING_MESSAGE
+from services.payments.rules import PENDING_MESSAGE
 from tests import factories
 from tests.pay_helpers import (
     ctoken,

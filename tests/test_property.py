@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from models import Booking, Invoice, db
-from services import tokens
-from services.cart import MAX_CENTS, SECTIONS, cart_total, normalize_cart
-from services.errors import ServiceError
-from services.payments import PayRequest, choose_amount
+from services.bookings.cart import MAX_CENTS, SECTIONS, cart_total, normalize_cart
+from services.common.errors import ServiceError
+from services.invoices import tokens
+from services.payments.rules import PayRequest, choose_amount
 from tests import factories
 from tests.conftest import make_test_app, sandbox_config
 
@@ -303,7 +303,7 @@ TEXT_FIELDS = {
 @FAST
 @given(value=hostile_text, multiline=st.booleans())
 def test_string_fields_hold_clean_text_or_refuse_with_a_named_422(value, multiline) -> None:
-    from services import fields, text
+    from services.common import fields, text
 
     try:
         stored = fields.string({"f": value}, "f", max_length=100_000, multiline=multiline)
@@ -374,6 +374,6 @@ def test_hostile_text_in_any_field_is_never_a_server_error(hostile_app, case, fr
     if response.status_code == 422 and answer.get("code") == "invalid_text":
         assert answer["field"]  # the field is named
     if response.status_code < 300:  # accepted: what was stored (and echoed) is clean text
-        from services import text
+        from services.common import text
 
         text.check_json(answer)

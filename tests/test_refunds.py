@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models import Booking, CustomerPayment, Invoice, OutboxMessage, Refund, db
-from services.payments import finalise
-from services.refunds import record_refund
+from services.payments.finalisation import finalise
+from services.payments.refunds import record_refund
 from tests.api_helpers import Api, new_merchant
 
 

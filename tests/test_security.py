@@ -14,7 +14,7 @@ import pytest
 from extensions import limiter
 from logging_setup import JSONFormatter
 from models import Invoice, Merchant, db, utcnow
-from services.merchants import create_merchant
+from services.merchants.keys import create_merchant
 from tests.conftest import make_test_app, sandbox_config
 from tests.pay_helpers import ctoken, intents, new_invoice, pay_api
 

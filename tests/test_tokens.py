@@ -7,8 +7,8 @@ import secrets
 import pytest
 
 from models import Invoice, db, utcnow
-from services import tokens
-from services.invoices import invoice_for_token, pay_token, rotate_token
+from services.invoices import tokens
+from services.invoices.links import invoice_for_token, pay_token, rotate_token
 from tests import factories
 
 KEY = "test-secret-key"

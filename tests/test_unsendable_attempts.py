@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from models import Invoice, db, utcnow
-from services.errors import ServiceError
-from services.payments import PayRequest
+from services.common.errors import ServiceError
+from services.payments.rules import PayRequest
 from tests.pay_helpers import ctoken, new_invoice, pay_api, reload
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from services.errors import ServiceError
+from services.common.errors import ServiceError
 
 MAX_LIMIT = 100
 

@@ -7,7 +7,7 @@ import hmac
 import secrets
 
 from models import Merchant, transactional
-from services import text
+from services.common import text
 
 KEY_PREFIX = "pl_key_"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from models import Agreement, Merchant, transactional
-from services import fields
-from services.errors import ServiceError
+from services.common import fields
+from services.common.errors import ServiceError
 
 MAX_BODY = 50_000
 

@@ -34,10 +34,10 @@ from models import (
     Refund,
     locked_transaction,
 )
-from services.errors import ServiceError
-from services.invoices import create_invoice, send_invoice
-from services.money import format_money, minor_units
-from services.text import check as check_text
+from services.common.errors import ServiceError
+from services.common.money import format_money, minor_units
+from services.common.text import check as check_text
+from services.invoices.lifecycle import create_invoice, send_invoice
 
 PAGE_SIZE = 25
 SPACES = (" ", "\u00a0", "\u202f")

@@ -14,9 +14,12 @@ from peewee import IntegrityError
 
 from logging_setup import event as log_event
 from models import CustomerPayment, Invoice, StripeEvent, db
-from services import card_details, gateway, payments
-from services.errors import ServiceError
-from services.refunds import record_refund
+from services import gateway
+from services.common.errors import ServiceError
+from services.payments import card_details
+from services.payments.attempts import record_failure
+from services.payments.finalisation import finalise
+from services.payments.refunds import record_refund
 
 log = logging.getLogger("paylink.webhooks")
 
@@ -84,14 +87,14 @@ def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
         return "not ours"
     if intent.status == "succeeded":
         try:
-            payments.finalise(intent, client)
+            finalise(intent, client)
         except ServiceError as exc:  # e.g. a PaymentIntent that does not match its invoice
             log_event(log, "webhook payment refused", intent=intent.id, code=exc.code)
             return "refused"
         return "finalised"
     if intent.status in ("requires_payment_method", "canceled"):
         error = intent.last_payment_error
-        payments.record_failure(
+        record_failure(
             invoice.id, intent.id, (error.code if error else None) or intent.status,
             (error.message if error else None) or "The payment was not completed.",
         )

@@ -19,12 +19,12 @@ from models import (
     db,
     utcnow,
 )
-from services import fields
-from services.agreements import resolve_agreements
-from services.bookings import create_booking, held_seats, touch
-from services.cart import cart_total, normalize_cart
-from services.errors import Conflict, NotFound, ServiceError
-from services.paging import decode_cursor, encode_cursor, page_limit
+from services.bookings.agreements import resolve_agreements
+from services.bookings.cart import cart_total, normalize_cart
+from services.bookings.records import create_booking, held_seats, touch
+from services.common import fields
+from services.common.errors import Conflict, NotFound, ServiceError
+from services.common.paging import decode_cursor, encode_cursor, page_limit
 
 MAX_PARTICIPANTS = 10_000
 

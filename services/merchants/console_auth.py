@@ -13,8 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import IntegrityError
 
 from models import Merchant, MerchantUser, transactional, utcnow
-from services import fields, text
-from services.errors import ServiceError
+from services.common import fields, text
+from services.common.errors import ServiceError
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; a bound keeps a huge body from costing CPU

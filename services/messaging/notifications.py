@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from models import Booking, CustomerPayment, Invoice, Merchant, new_uuid
-from services.outbox import enqueue, enqueue_many
+from services.messaging.outbox import enqueue, enqueue_many
 
 
 def queue_invoice_message(invoice: Invoice, *, resend: bool = False) -> bool:

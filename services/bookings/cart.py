@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import text
-from services.errors import ServiceError
+from services.common import text
+from services.common.errors import ServiceError
 
 SECTIONS = ("line_items", "fees", "discounts", "taxes")
 MAX_LINES = 1000

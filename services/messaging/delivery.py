@@ -23,12 +23,12 @@ from flask_mail import Message
 from extensions import mail
 from logging_setup import event
 from models import Booking, Customer, CustomerPayment, Invoice, Merchant, OutboxMessage, utcnow
-from services import outbound
-from services.invoices import pay_url
-from services.money import format_money
-from services.refunds import refund_excess
-from services.sms import sms_backend
-from services.text import header_safe
+from services.common.money import format_money
+from services.common.text import header_safe
+from services.invoices.links import pay_url
+from services.messaging import outbound
+from services.messaging.sms import sms_backend
+from services.payments.refunds import refund_excess
 
 log = logging.getLogger("paylink")
 SMS_LIMIT = 160

@@ -8,8 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models import Merchant, transactional
-from services import fields, outbound
-from services.errors import ServiceError
+from services.common import fields
+from services.common.errors import ServiceError
+from services.messaging import outbound
 
 MAX_ORIGINS = 20
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")

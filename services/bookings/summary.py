@@ -19,10 +19,10 @@ from models import (
     Refund,
     Slot,
 )
-from services.bookings import held_seats, joined_agreements
-from services.fields import isoformat
-from services.money import format_money, minor_units, to_decimal
-from services.payments import amount_due_now
+from services.bookings.records import held_seats, joined_agreements
+from services.common.fields import isoformat
+from services.common.money import format_money, minor_units, to_decimal
+from services.payments.rules import amount_due_now
 
 
 @lru_cache(maxsize=1024)

@@ -10,8 +10,8 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal, overload
 
-from services import text
-from services.errors import ServiceError
+from services.common import text
+from services.common.errors import ServiceError
 
 MAX_CENTS = 100_000_000_00  # same ceiling as the cart
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")

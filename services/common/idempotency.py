@@ -16,7 +16,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from models import IdempotencyKey, Merchant, db, utcnow
-from services.errors import Conflict, ServiceError
+from services.common.errors import Conflict, ServiceError
 
 MAX_KEY = 255
 # A reservation this old belongs to a crashed request: a retry may take it over.

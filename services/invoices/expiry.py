@@ -8,7 +8,7 @@ from datetime import datetime
 
 from logging_setup import event
 from models import Booking, CustomerPayment, Invoice, for_update, locked_transaction, utcnow
-from services.notifications import queue_booking_expired
+from services.messaging.notifications import queue_booking_expired
 
 log = logging.getLogger("paylink")
 

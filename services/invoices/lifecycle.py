@@ -1,23 +1,16 @@
-"""Invoices: creation with the seed's preconditions, pay links, derived status."""
+"""Invoice lifecycle: create with the seed's preconditions, send, close, reopen, delete."""
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
 from datetime import datetime
-from functools import reduce
-from typing import Any, TypeVar
-
-from peewee import Value
 
 from models import Booking, Invoice, for_update, locked_transaction, utcnow
-from services import fields, text, tokens
-from services.errors import Conflict, NotFound, ServiceError
-from services.notifications import queue_invoice_message
-from services.payments import PENDING_MESSAGE
-from services.urls import absolute_url
-
-Found = TypeVar("Found")
+from services.common import fields, text
+from services.common.errors import Conflict, NotFound, ServiceError
+from services.invoices import tokens
+from services.invoices.links import rotate_token
+from services.messaging.notifications import queue_invoice_message
+from services.payments.rules import PENDING_MESSAGE
 
 SEND_TYPES = ("email", "sms")
 MAX_MEMO = 2000
@@ -71,92 +64,6 @@ def create_invoice(
         allow_partial=allow_partial, min_partial_cents=min_partial_cents,
         allow_tip=allow_tip, expires_at=expires_at,
     )
-
-
-def pay_token(invoice: Invoice, secret_key: str) -> str:
-    return tokens.sign(secret_key, invoice.token)
-
-
-def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
-    return absolute_url(base_url, f"/pay/{pay_token(invoice, secret_key)}")
-
-
-def invoice_for_token(token: str, secret_key: str,
-                      find: Callable[[str], Found | None] | None = None
-                      ) -> Invoice | Found | None:
-    """The live (not deleted) invoice a pay-link token names; no query for a bad token.
-
-    ``find`` looks a verified nonce up instead (the pay page passes its page lookup).
-    """
-    nonce = tokens.unsign(secret_key, token)
-    if nonce is None:
-        return None
-    if find is not None:
-        return find(nonce)
-    return Invoice.select().where(Invoice.token == nonce, Invoice.deleted_at.is_null()).first()
-
-
-def invoice_uuid_for_token(token: str, secret_key: str) -> str | None:
-    """The uuid of the invoice a genuine pay-link token names (deleted ones too); no query
-    for a bad token."""
-    nonce = tokens.unsign(secret_key, token)
-    if nonce is None:
-        return None
-    return Invoice.select(Invoice.uuid).where(Invoice.token == nonce).scalar()
-
-
-def rotate_token(invoice: Invoice) -> None:
-    """New link for a re-opened invoice: every link sent before stops working."""
-    invoice.token = tokens.new_nonce()
-
-
-# ---- lifecycle (merchant API) ---------------------------------------------------------------
-
-# The Stax lifecycle, most final state first: an invoice has the first status whose
-# conditions all hold. Stax: DRAFT (not sent) → SENT → VIEWED → ATTEMPTED (a failed try)
-# → PARTIALLY_PAID → PAID; DELETED is soft. A refund lowers amount_paid_cents, so the
-# status falls back (paid → partially_paid → viewed/sent) and the invoice takes payments
-# again. One table for both readings: stax_status (a row) and status_filter (SQL).
-STAX_RULES: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = (
-    ("deleted", (("deleted_at", "is not", None),)),
-    ("closed", (("status", "==", "closed"),)),
-    ("paid", (("status", "==", "paid"),)),
-    ("partially_paid", (("amount_paid_cents", ">", 0),)),
-    ("attempted", (("failed_attempts", ">", 0),)),
-    ("viewed", (("viewed_at", "is not", None),)),
-    ("sent", (("sent_at", "is not", None),)),
-    ("draft", ()),
-)
-# The same statuses in lifecycle order, as the API documents them.
-STAX_STATUSES = ("draft", "sent", "viewed", "attempted", "partially_paid", "paid", "closed",
-                 "deleted")
-_TESTS = {"==": operator.eq, ">": operator.gt, "is not": operator.is_not}
-
-
-def stax_status(invoice: Invoice) -> str:
-    """The invoice's Stax status (STAX_RULES)."""
-    for name, conditions in STAX_RULES:
-        if all(_TESTS[test](getattr(invoice, field), value)
-               for field, test, value in conditions):
-            return name
-    raise AssertionError("STAX_RULES ends with a rule that always holds")
-
-
-def status_filter(status: str) -> Any:
-    """SQL for one Stax status: its conditions hold, and no earlier rule's all do."""
-    def holds(conditions: tuple[tuple[str, str, Any], ...]) -> Any:
-        parts = [_TESTS[test](getattr(Invoice, field), value) if test != "is not"
-                 else getattr(Invoice, field).is_null(False)
-                 for field, test, value in conditions]
-        return reduce(operator.and_, parts) if parts else Value(True)
-
-    where: Any = Value(True)
-    for name, conditions in STAX_RULES:
-        if name == status:
-            return where & holds(conditions)
-        where = where & ~holds(conditions)
-    raise ValueError(f"unknown status {status!r}")
-
 
 def validate_delivery(booking: Booking, send_type: str, override: str | None) -> None:
     """The seed's preconditions: an address the chosen channel can reach."""

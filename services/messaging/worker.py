@@ -19,7 +19,7 @@ from peewee import PeeweeException
 
 from logging_setup import event
 from models import OutboxMessage, db, utcnow
-from services.messaging import deliver
+from services.messaging.delivery import deliver
 
 log = logging.getLogger("paylink")
 LEASE = timedelta(minutes=5)

@@ -23,9 +23,10 @@ from models import (
     locked_transaction,
     utcnow,
 )
-from services import fields, gateway
-from services.errors import NotFound, ServiceError
-from services.notifications import queue_refund_webhook
+from services import gateway
+from services.common import fields
+from services.common.errors import NotFound, ServiceError
+from services.messaging.notifications import queue_refund_webhook
 
 log = logging.getLogger("paylink.refunds")
 

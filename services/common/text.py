@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from services.errors import ServiceError
+from services.common.errors import ServiceError
 
 # Lone surrogates are the only str values that cannot be encoded as UTF-8.
 _SURROGATES = "\ud800-\udfff"

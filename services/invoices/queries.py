@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from models import Booking, CustomerPayment, Invoice, Merchant, db
-from services import fields
-from services.booking_admin import get_booking
-from services.errors import NotFound, ServiceError
-from services.invoices import (
-    SEND_TYPES,
-    STAX_STATUSES,
-    create_invoice,
-    pay_url,
-    status_filter,
-    stax_status,
-)
-from services.paging import decode_cursor, encode_cursor, page_limit
+from services.bookings.admin import get_booking
+from services.common import fields
+from services.common.errors import NotFound, ServiceError
+from services.common.paging import decode_cursor, encode_cursor, page_limit
+from services.invoices.lifecycle import SEND_TYPES, create_invoice
+from services.invoices.links import pay_url
+from services.invoices.status import STAX_STATUSES, status_filter, stax_status
 
 
 def get_invoice(merchant: Merchant, invoice_uuid: str) -> Invoice:

@@ -17,9 +17,9 @@ from models import (
     Slot,
     utcnow,
 )
-from services import text
-from services.cart import cart_total, normalize_cart
-from services.codes import random_code
+from services.bookings.cart import cart_total, normalize_cart
+from services.common import text
+from services.common.codes import random_code
 
 
 def create_booking(
