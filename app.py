@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import config as config_module
 from blueprints import (
     branding,
     console,
@@ -25,12 +24,11 @@ from blueprints import (
     security,
     webhooks,
 )
-from blueprints.console_cli import COMMANDS as CONSOLE_COMMANDS
-from commands import COMMANDS
-from extensions import csrf, limiter, mail
-from jobs import COMMANDS as JOB_COMMANDS
-from logging_setup import configure_logging
+from cli import COMMANDS
 from models import bind_database, db
+from runtime import config as config_module
+from runtime.extensions import csrf, limiter, mail
+from runtime.logs import configure_logging
 from services.gateway import make_client
 
 
@@ -127,5 +125,5 @@ def register_security(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in COMMANDS + JOB_COMMANDS + CONSOLE_COMMANDS:
+    for command in COMMANDS:
         app.cli.add_command(command)

@@ -36,8 +36,8 @@ from blueprints.console_forms import (
     RefundForm,
     SendInvoiceForm,
 )
-from extensions import csrf, limiter
 from models import Invoice, Merchant, new_uuid
+from runtime.extensions import csrf, limiter
 from services.bookings.admin import get_booking
 from services.common.errors import ServiceError
 from services.common.text import problem

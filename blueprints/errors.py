@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from logging_setup import redact_path
+from runtime.logs import redact_path
 from services.common.errors import ServiceError
 
 log = logging.getLogger("paylink")

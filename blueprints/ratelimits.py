@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from flask_limiter.util import get_remote_address
 
-from extensions import limiter
+from runtime.extensions import limiter
 from services.invoices.links import invoice_uuid_for_token
 from services.merchants.keys import hash_key
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from app import create_app
-from config import ConfigError, check_production, from_environment
 from models import Booking, Invoice, Merchant, db
+from runtime.config import ConfigError, check_production, from_environment
 from services.merchants.keys import authenticate
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import peewee
 import pytest
 
-import config
 from app import create_app
-from config import SUPPORTED_VERSIONS, UnsupportedDependency, check_dependencies
+from runtime import config
+from runtime.config import SUPPORTED_VERSIONS, UnsupportedDependency, check_dependencies
 
 
 def test_peewee_3_refuses_to_start(monkeypatch, tmp_path):

@@ -53,7 +53,7 @@ def test_expire_command(any_app):
 
 
 def test_expired_booking_notices_render(app):
-    from extensions import mail
+    from runtime.extensions import mail
     from services.messaging.worker import run_once
 
     with app.app_context(), db.connection_context():

@@ -266,7 +266,7 @@ def test_webhook_redirects_are_not_followed(app, monkeypatch):
 
 @pytest.fixture
 def limited_app(sqlite_url, sandbox):
-    from extensions import limiter
+    from runtime.extensions import limiter
 
     app = make_test_app(sqlite_url, RATELIMIT_ENABLED=True,
                         RATELIMIT_PAY_PER_INVOICE="3 per minute",

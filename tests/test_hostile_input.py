@@ -20,7 +20,6 @@ from aiosmtpd.controller import Controller
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from blueprints.console import safe_next
-from config import from_environment
 from models import (
     Agreement,
     AgreementAcceptance,
@@ -33,6 +32,7 @@ from models import (
     db,
     utcnow,
 )
+from runtime.config import from_environment
 from services.common import fields, text
 from services.common.errors import ServiceError
 from services.merchants.keys import create_merchant
@@ -424,7 +424,7 @@ def test_signed_event_without_data_or_for_a_gone_object_is_2xx(any_pay_app, even
 
 @pytest.fixture
 def captured_logs():
-    from logging_setup import JSONFormatter
+    from runtime.logs import JSONFormatter
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -91,7 +91,7 @@ def test_send_then_deliver_sets_sent_at_and_viewing_sets_viewed(app, api, client
         assert OutboxMessage.select().count() == 1
     with app.app_context(), db.connection_context():
         app.config["MAIL_SUPPRESS_SEND"] = True
-        from extensions import mail
+        from runtime.extensions import mail
         with mail.record_messages() as sent:
             assert run_once(app).delivered == 1
         assert len(sent) == 1 and inv["pay_url"] in sent[0].body

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from extensions import limiter
-from logging_setup import JSONFormatter
 from models import Invoice, Merchant, db, utcnow
+from runtime.extensions import limiter
+from runtime.logs import JSONFormatter
 from services.merchants.keys import create_merchant
 from tests.conftest import make_test_app, sandbox_config
 from tests.pay_helpers import ctoken, intents, new_invoice, pay_api

@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from logging_setup import event
 from models import Booking, CustomerPayment, Invoice, for_update, locked_transaction, utcnow
+from runtime.logs import event
 from services.messaging.notifications import queue_booking_expired
 
 log = logging.getLogger("paylink")

@@ -20,9 +20,9 @@ from babel.dates import format_date, format_time
 from flask import Flask, render_template
 from flask_mail import Message
 
-from extensions import mail
-from logging_setup import event
 from models import Booking, Customer, CustomerPayment, Invoice, Merchant, OutboxMessage, utcnow
+from runtime.extensions import mail
+from runtime.logs import event
 from services.common.money import format_money
 from services.common.text import header_safe
 from services.invoices.links import pay_url

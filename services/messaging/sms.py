@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import requests
 from flask import Flask
 
-from logging_setup import event
+from runtime.logs import event
 
 log = logging.getLogger("paylink")
 PAY_TOKEN = re.compile(r"(/pay/)([^/\s]{6})[^/\s]*")

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from flask import Flask
 from peewee import PeeweeException
 
-from logging_setup import event
 from models import OutboxMessage, db, utcnow
+from runtime.logs import event
 from services.messaging.delivery import deliver
 
 log = logging.getLogger("paylink")

@@ -14,7 +14,6 @@ import logging
 from contextlib import suppress
 from typing import Any
 
-from logging_setup import event
 from models import (
     Booking,
     Invoice,
@@ -25,6 +24,7 @@ from models import (
     locked_transaction,
     utcnow,
 )
+from runtime.logs import event
 from services import gateway
 from services.common import text
 from services.common.codes import random_code

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from logging_setup import event
 from models import (
     Booking,
     CustomerPayment,
@@ -18,6 +17,7 @@ from models import (
     new_uuid,
     utcnow,
 )
+from runtime.logs import event
 from services import gateway
 from services.common.codes import random_code
 from services.common.errors import NotFound, ServiceError

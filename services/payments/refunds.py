@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-# The error type only: the call itself goes through the app's one StripeClient.
-from logging_setup import event
 from models import (
     Booking,
     CustomerPayment,
@@ -23,6 +21,9 @@ from models import (
     locked_transaction,
     utcnow,
 )
+
+# The error type only: the call itself goes through the app's one StripeClient.
+from runtime.logs import event
 from services import gateway
 from services.common import fields
 from services.common.errors import NotFound, ServiceError

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from logging_setup import event
 from models import (
     Agreement,
     AgreementAcceptance,
@@ -19,6 +18,7 @@ from models import (
     Invoice,
     utcnow,
 )
+from runtime.logs import event
 from services.bookings.records import slot_available
 from services.common.errors import ServiceError
 

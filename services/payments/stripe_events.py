@@ -12,8 +12,8 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from logging_setup import event as log_event
 from models import CustomerPayment, Invoice, StripeEvent, db
+from runtime.logs import event as log_event
 from services import gateway
 from services.common.errors import ServiceError
 from services.payments import card_details
