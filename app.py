@@ -16,6 +16,7 @@ from blueprints import (
     errors,
     health,
     input_guard,
+    language,
     merchant_api,
     openapi,
     pay,
@@ -27,7 +28,7 @@ from blueprints import (
 from cli import COMMANDS
 from models import bind_database, db
 from runtime import config as config_module
-from runtime.extensions import csrf, limiter, mail
+from runtime.extensions import babel, csrf, limiter, mail
 from runtime.logs import configure_logging
 from services.gateway import make_client
 
@@ -95,6 +96,7 @@ def register_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
+    language.register(app, babel)  # the customer's language on the pay pages
     app.extensions["stripe_client"] = make_client(app.config)
 
 

@@ -92,6 +92,8 @@ class Customer(BaseModel):
     name = CharField(max_length=200)
     email = CharField(max_length=254, null=True)
     phone = CharField(max_length=32, null=True)
+    # The customer's language (a tag of services.common.locales, e.g. "pt-BR"), if known.
+    locale = CharField(max_length=16, null=True)
     created_at = DateTimeField(default=utcnow)
 
 

@@ -11,18 +11,19 @@ from werkzeug.exceptions import HTTPException
 
 from runtime.logs import redact_path
 from services.common.errors import ServiceError
+from services.common.locales import N_, translate
 
 log = logging.getLogger("paylink")
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You are not allowed to do that.",
-    404: "This page does not exist. The link may have expired or been deleted.",
-    405: "That method is not allowed here.",
-    413: "The request is too large.",
-    429: "Too many attempts. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing was charged; please try again.",
-    503: "The service is briefly unavailable. Please try again in a moment.",
+    400: N_("The request could not be understood."),
+    403: N_("You are not allowed to do that."),
+    404: N_("This page does not exist. The link may have expired or been deleted."),
+    405: N_("That method is not allowed here."),
+    413: N_("The request is too large."),
+    429: N_("Too many attempts. Please wait a moment and try again."),
+    500: N_("Something went wrong on our side. Nothing was charged; please try again."),
+    503: N_("The service is briefly unavailable. Please try again in a moment."),
 }
 
 
@@ -35,6 +36,8 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str, code: str | None = None,
                    field: str | None = None) -> ResponseReturnValue:
+    # The customer's language on the pay pages; elsewhere the catalog is English (as is).
+    message = translate(message)
     if wants_json():
         body = {"success": False, "message": message}
         if code:

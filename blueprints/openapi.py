@@ -11,6 +11,8 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
+from services.common.locales import LOCALES
+
 bp = Blueprint("openapi", __name__)
 
 
@@ -165,7 +167,8 @@ SCHEMAS: dict[str, Any] = {
     "Booking": obj(
         ["uuid", "status"], uuid=STR, external_ref={"type": ["string", "null"]},
         status={"enum": ["draft", "pending", "confirmed", "canceled"]},
-        confirmation_code=STR, customer=obj(uuid=STR, name=STR, email=OPT_STR, phone=OPT_STR),
+        confirmation_code=STR, customer=obj(uuid=STR, name=STR, email=OPT_STR, phone=OPT_STR,
+                                            locale=OPT_STR),
         activity=STR, date={"type": "string", "format": "date"}, start_time=OPT_STR,
         end_time=OPT_STR, end_date=OPT_STR, participants=INT, cart=CART, total_cents=CENTS,
         balance_cents=CENTS, paid_cents=CENTS, currency=STR,
@@ -175,7 +178,11 @@ SCHEMAS: dict[str, Any] = {
     ),
     "BookingUpsert": obj(
         ["activity", "date", "cart", "customer"], external_ref=STR,
-        customer=obj(["name"], name=STR, email=STR, phone=STR), activity=STR,
+        customer=obj(["name"], name=STR, email=STR, phone=STR,
+                     locale={"type": ["string", "null"], "enum": [*LOCALES, None],
+                             "description": "The customer's language (pay page, emails, "
+                                            "SMS); default: the browser's, then the "
+                                            "merchant's."}), activity=STR,
         date={"type": "string", "format": "date"},
         start_time={"type": "string", "pattern": "^\\d{2}:\\d{2}$"},
         end_time={"type": "string", "pattern": "^\\d{2}:\\d{2}$"},

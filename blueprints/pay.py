@@ -15,12 +15,17 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from markupsafe import Markup
 
 from blueprints.branding import accent_color, logo_origin
+from blueprints.language import request_locale, use_locale
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, CustomerPayment, Invoice, utcnow
 from services.bookings.summary import booking_summary, invoice_by_nonce, page_rows
+from services.common import locales
 from services.common.errors import ServiceError
+from services.common.locales import N_
 from services.common.money import format_money
 from services.common.urls import public_url_for
 from services.invoices import tokens
@@ -33,6 +38,26 @@ from services.payments.rules import PayRequest, unpayable_reason
 bp = Blueprint("pay", __name__, url_prefix="/pay")
 
 GONE_STATES = ("deleted", "expired")
+# The state line's words (data-state keeps the code).
+STATE_LABELS = {"open": N_("open"), "paid": N_("paid"), "closed": N_("closed"),
+                "canceled": N_("canceled"), "no_balance": N_("no balance"),
+                "slot_unavailable": N_("slot unavailable")}
+CSRF_MESSAGE = N_("This page has expired. Please reload it and try again.")
+
+
+def js_messages() -> dict[str, str]:
+    """pay.js's sentences in the page's language (%(minimum)s / %(maximum)s kept for it)."""
+    return {
+        "noStripe": gettext("The secure card form could not load. Check your connection "
+                            "and reload the page."),
+        "amountRange": gettext("Enter an amount between %(minimum)s and %(maximum)s.",
+                               minimum="%(minimum)s", maximum="%(maximum)s"),
+        "notCompleted": gettext("Your payment was not completed."),
+        "failed": gettext("Your payment could not be completed. Please try again."),
+        "offline": gettext("We could not reach the server. Check your connection and try "
+                           "again; you will not be charged twice."),
+        "paid": gettext("paid"),
+    }
 
 
 def get_invoice_or_404(token: str) -> Invoice:
@@ -63,25 +88,34 @@ def render_page(token: str, nonce: str, invoice: Invoice, agreements: list[Agree
                 error: str | None = None) -> ResponseReturnValue:
     """The page for an invoice: the booking summary and, when payable, the card form."""
     booking, merchant = invoice.booking, invoice.merchant
+    use_locale(request_locale(booking.customer.locale, merchant.locale))
+    locale = locales.formatting_locale(merchant.locale)
     frame_ancestors = list(merchant.allowed_embed_origins or ())
     logo_host = logo_origin(merchant.logo_url)
     g.frame_ancestors = frame_ancestors
     g.image_origins = [logo_host] if logo_host else []
     reason = unpayable_reason(invoice, booking, invoice.held_seats)
     if reason and reason[0] in GONE_STATES:
-        return render_template("errors/error.html", status=404, message=reason[1]), 404
+        return render_template("errors/error.html", status=404,
+                               message=locales.translate(reason[1])), 404
     paid = invoice.paid_cents
     state = reason[0] if reason else "open"
     context: dict[str, Any] = {
         "token": token, "invoice": invoice, "state": state,
-        "message": reason[1] if reason else None, "error": error,
-        "summary": booking_summary(invoice, booking, merchant, paid),
+        "message": locales.translate(reason[1]) if reason else None,
+        "error": locales.translate(error) if error else None,
+        "state_label": gettext(STATE_LABELS.get(state, state)),
+        "language_choices": locales.choices(),
+        "summary": booking_summary(invoice, booking, merchant, paid, locale),
         "embed_origins": frame_ancestors,
         "brand_css": merchant.brand_color and accent_color(merchant.brand_color) and url_for(
             "branding.stylesheet", merchant_uuid=merchant.uuid, v=merchant.brand_color[1:]),
         "logo_url": merchant.logo_url if logo_host else None,
     }
     if state == "open":
+        context["pay_amount"] = Markup('<span id="pay-amount">{}</span>').format(
+            context["summary"]["due_now"])
+        context["js_messages"] = js_messages()
         context["agreements"] = agreements
         context["csrf_token"] = tokens.make_csrf(current_app.config["SECRET_KEY"], nonce)
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
@@ -94,7 +128,7 @@ def render_page(token: str, nonce: str, invoice: Invoice, agreements: list[Agree
         context["payment"] = payment
         if payment is not None:
             context["summary"]["last_payment"] = format_money(
-                payment.amount_cents + payment.tip_cents, payment.currency, merchant.locale)
+                payment.amount_cents + payment.tip_cents, payment.currency, locale)
     return render_template("pay/page.html", **context), 200
 
 
@@ -123,15 +157,15 @@ def confirm(token: str) -> ResponseReturnValue:
     supplied = request.headers.get("X-CSRF-Token") or supplied
     if not tokens.check_csrf(current_app.config["SECRET_KEY"], nonce, supplied):
         invoice_id_of(InvoiceRef("token", nonce))  # a deleted link is a 404 first
-        raise ServiceError("This page has expired. Please reload it and try again.",
-                           status=403, code="csrf_failed")
+        raise ServiceError(CSRF_MESSAGE, status=403, code="csrf_failed")
     pay_request = PayRequest.from_json(
         data, ip=request.remote_addr, user_agent=request.user_agent.string,
-        return_url=public_url_for("pay.returned", token=token),
+        return_url=public_url_for("pay.returned", token=token, lang=current_lang()),
         use_stripe_sdk=current_app.config["STRIPE_USE_SDK_NEXT_ACTIONS"],
     )
     # pay() finds the live invoice by its link while locking it (404 when there is none).
-    return pay(stripe_client(), InvoiceRef("token", nonce), pay_request).as_json()
+    body = pay(stripe_client(), InvoiceRef("token", nonce), pay_request).as_json()
+    return translated(body)
 
 
 @bp.get("/<token>/status")
@@ -144,12 +178,13 @@ def status(token: str) -> ResponseReturnValue:
                                "pending": invoice.pending_intent_id is not None,
                                "failedAttempts": invoice.failed_attempts}
     if invoice.failed_attempts:
-        body["message"] = invoice.last_attempt_message
+        last = invoice.last_attempt_message
+        body["message"] = locales.translate(last) if last else last
     payment = (CustomerPayment.select().where(CustomerPayment.invoice == invoice.id)
                .order_by(CustomerPayment.id.desc()).first())
     if payment is not None:
         body["confirmation"] = confirmation(payment, invoice.booking)
-    return body
+    return translated(body)
 
 
 @bp.get("/<token>/return")
@@ -159,10 +194,25 @@ def returned(token: str) -> ResponseReturnValue:
     invoice = get_invoice_or_404(token)
     intent_id = request.args.get("payment_intent", "")
     if not intent_id:
-        return redirect(url_for("pay.page", token=token), 303)
+        return redirect(url_for("pay.page", token=token, lang=current_lang()), 303)
     try:
         complete_next_action(stripe_client(), invoice.id, intent_id)
     except ServiceError as exc:
         # Re-read: the failed attempt was just recorded on the invoice.
         return render_page(token, *page_rows_or_404(token), error=exc.message)
     return redirect(url_for("pay.page", token=token), 303)
+
+
+def current_lang() -> str | None:
+    """The ``?lang=`` this request came with, if one of ours: kept on the links it makes."""
+    return locales.supported(request.args.get("lang"))
+
+
+def translated(body: dict[str, Any]) -> dict[str, Any]:
+    """A JSON answer's customer sentences (``message``, the confirmation's) translated."""
+    if isinstance(body.get("message"), str):
+        body["message"] = locales.translate(body["message"])
+    inner = body.get("confirmation")
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+        inner["message"] = locales.translate(inner["message"])
+    return body

@@ -1,5 +1,6 @@
 """Extension objects only; the factory calls init_app on each."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_mail import Mail
@@ -10,3 +11,5 @@ mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
 # The console's forms only (WTF_CSRF_CHECK_DEFAULT off): the pay flow signs its own tokens.
 csrf = CSRFProtect()
+# Catalogs in translations/ (committed with their .mo); the selector is blueprints.language.
+babel = Babel()

@@ -9,16 +9,20 @@
   var payAmount = document.getElementById("pay-amount");
   var amountInput = document.getElementById("amount");
   var tipAmount = document.getElementById("tip-amount");
-  var money = new Intl.NumberFormat(cfg.locale, { style: "currency", currency: cfg.currency.toUpperCase() });
+  var text = cfg.messages || {};
+  // Latin digits in every locale, as the server's Babel amounts (ar included).
+  var money = new Intl.NumberFormat([cfg.numberLocale + "-u-nu-latn", cfg.locale, "en"],
+    { style: "currency", currency: cfg.currency.toUpperCase() });
   var scale = Math.pow(10, cfg.minorUnits);
 
   if (typeof window.Stripe !== "function") {  // Stripe.js blocked or offline
-    errorBox.textContent = "The secure card form could not load. Check your connection and reload the page.";
+    errorBox.textContent = text.noStripe;
     errorBox.hidden = false;
     return;
   }
   var stripe = window.Stripe(cfg.publishableKey);
-  var elements = stripe.elements({ mode: "payment", amount: cfg.amount, currency: cfg.currency });
+  var elements = stripe.elements({ mode: "payment", amount: cfg.amount, currency: cfg.currency,
+                                   locale: cfg.locale });
   var paymentElement = elements.create("payment");
   var cardComplete = false;
   var busy = false;
@@ -53,8 +57,8 @@
   }
   function amountProblem(base) {
     if (base === null || base < cfg.minPartial || base > cfg.amount) {
-      return "Enter an amount between " + money.format(cfg.minPartial / scale) + " and " +
-        money.format(cfg.amount / scale) + ".";
+      return text.amountRange.replace("%(minimum)s", money.format(cfg.minPartial / scale))
+        .replace("%(maximum)s", money.format(cfg.amount / scale));
     }
     return null;
   }
@@ -119,7 +123,7 @@
       due.textContent = money.format(0);
     }
     var state = document.getElementById("invoice-state");
-    state.textContent = "paid";
+    state.textContent = text.paid;
     state.setAttribute("data-state", "paid");
     box.hidden = false;
     box.focus();
@@ -173,7 +177,7 @@
             link.hidden = true;
             var mine = status.confirmation && status.confirmation.paymentIntent === intentId;
             resolve(mine ? { success: true, confirmation: status.confirmation }
-              : { success: false, message: status.message || "The payment was not completed." });
+              : { success: false, message: status.message || text.notCompleted });
           }, function () { setTimeout(poll, 3000); });
       })();
     });
@@ -187,11 +191,11 @@
     refresh();
     submit().then(function (result) {
       if (result.success && result.confirmation) return showConfirmation(result.confirmation);
-      showError(result.message || "Your payment could not be completed. Please try again.");
+      showError(result.message || text.failed);
       // Only a retry of the very same request may reuse the token and attempt key.
       if (!result.keep && result.code !== "gateway_unavailable") { pendingToken = null; attemptKey = null; }
     }, function () {
-      showError("We could not reach the server. Check your connection and try again; you will not be charged twice.");
+      showError(text.offline);
     }).then(function () { busy = false; refresh(); });
   });
   refresh();

@@ -151,7 +151,8 @@
       colorScheme: 'normal'
     });
     var hash = new URLSearchParams({
-      id: this._id, parentOrigin: window.location.origin, key: this._elements._stripe._key
+      id: this._id, parentOrigin: window.location.origin, key: this._elements._stripe._key,
+      locale: this._elements._options.locale || 'auto'
     });
     frame.src = ORIGIN + '/v3/elements-inner.html#' + hash.toString();
     window.addEventListener('message', this._onMessage);

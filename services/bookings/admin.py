@@ -22,7 +22,7 @@ from models import (
 from services.bookings.agreements import resolve_agreements
 from services.bookings.cart import cart_total, normalize_cart
 from services.bookings.records import create_booking, held_seats, touch
-from services.common import fields
+from services.common import fields, locales
 from services.common.errors import Conflict, NotFound, ServiceError
 from services.common.paging import decode_cursor, encode_cursor, page_limit
 
@@ -41,7 +41,7 @@ def _customer_fields(raw: Any, required: bool) -> dict[str, Any]:
     if raw is None and not required:
         return {}
     if not isinstance(raw, dict):
-        raise ServiceError("customer must be an object with name, email, phone.")
+        raise ServiceError("customer must be an object with name, email, phone, locale.")
     out: dict[str, Any] = {}
     if required or "name" in raw:
         out["name"] = fields.string(raw, "name", required=True)
@@ -50,6 +50,8 @@ def _customer_fields(raw: Any, required: bool) -> dict[str, Any]:
                                     "customer.email")
     if "phone" in raw:
         out["phone"] = fields.phone(fields.string(raw, "phone", max_length=32), "customer.phone")
+    if "locale" in raw:
+        out["locale"] = locales.customer_locale(raw["locale"])
     return out
 
 
@@ -216,7 +218,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "status": booking.status,
         "confirmation_code": booking.confirmation_code,
         "customer": {"uuid": customer.uuid, "name": customer.name, "email": customer.email,
-                     "phone": customer.phone},
+                     "phone": customer.phone, "locale": customer.locale},
         "activity": booking.activity,
         "date": fields.isoformat(booking.date),
         "start_time": fields.isoformat(booking.start_time),

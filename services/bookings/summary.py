@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_time
+from babel.numbers import format_percent
 from peewee import JOIN, fn
 
 from models import (
@@ -35,6 +36,11 @@ def _time(moment: Any, locale: str) -> str:
     return format_time(moment, "short", locale=locale)
 
 
+@lru_cache(maxsize=256)
+def _percent(pct: int, locale: str) -> str:
+    return format_percent(pct / 100, locale=locale)
+
+
 def _lines(cart: dict[str, Any], section: str, money: Any) -> list[dict[str, Any]]:
     return [
         {**line, "amount": money(line["amount_cents"])}
@@ -43,9 +49,13 @@ def _lines(cart: dict[str, Any], section: str, money: Any) -> list[dict[str, Any
 
 
 def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
-                    paid_cents: int) -> dict[str, Any]:
-    """Formatted summary: money with Babel in the merchant's currency and locale."""
-    locale, currency = merchant.locale, invoice.currency
+                    paid_cents: int, locale: str | None = None) -> dict[str, Any]:
+    """Formatted summary: money with Babel in the invoice's currency, in ``locale`` (a
+    Babel name: the customer's on the pay page; the merchant's by default).
+
+    Dates and times are the booking's wall-clock ones, already in the activity's zone.
+    """
+    locale, currency = locale or merchant.locale, invoice.currency
 
     def money(cents: int) -> str:
         return format_money(cents, currency, locale)
@@ -77,6 +87,7 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
         "min_partial": money(min_partial),
         "minor_units": minor_units(currency),
         "locale_tag": locale.replace("_", "-"),
+        "percents": {pct: _percent(pct, locale) for pct in (10, 15, 20)},
         "memo": invoice.memo,
         "confirmation_code": booking.confirmation_code,
     }

@@ -16,8 +16,10 @@ def pay_token(invoice: Invoice, secret_key: str) -> str:
     return tokens.sign(secret_key, invoice.token)
 
 
-def pay_url(invoice: Invoice, secret_key: str, base_url: str) -> str:
-    return absolute_url(base_url, f"/pay/{pay_token(invoice, secret_key)}")
+def pay_url(invoice: Invoice, secret_key: str, base_url: str, lang: str | None = None) -> str:
+    """The invoice's pay link; ``lang`` (a locale tag) opens it in the customer's language."""
+    path = f"/pay/{pay_token(invoice, secret_key)}"
+    return absolute_url(base_url, f"{path}?lang={lang}" if lang else path)
 
 
 def invoice_for_token(token: str, secret_key: str,

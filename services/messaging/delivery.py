@@ -18,27 +18,33 @@ import requests
 import urllib3
 from babel.dates import format_date, format_time
 from flask import Flask, render_template
+from flask_babel import force_locale
 from flask_mail import Message
+from markupsafe import Markup
 
 from models import Booking, Customer, CustomerPayment, Invoice, Merchant, OutboxMessage, utcnow
 from runtime.extensions import mail
 from runtime.logs import event
+from services.common import locales
+from services.common.locales import N_
 from services.common.money import format_money
 from services.common.text import header_safe
 from services.invoices.links import pay_url
 from services.messaging import outbound
+from services.messaging.segments import sms_text
 from services.messaging.sms import sms_backend
 from services.payments.refunds import refund_excess
 
 log = logging.getLogger("paylink")
-SMS_LIMIT = 160
+# Subjects in the customer's language (the merchant's own mail stays English, as the console).
 SUBJECTS = {
-    "invoice": "{merchant}: {amount} due for {activity}",
-    "receipt": "{merchant}: payment received, thank you",
-    "booking_confirmed": "{merchant}: your booking is confirmed ({code})",
-    "booking_expired": "{merchant}: your unpaid booking was canceled",
-    "booking_expired_merchant": "Booking {code} canceled: not paid by its deadline",
+    "invoice": N_("%(merchant)s: %(amount)s due for %(activity)s"),
+    "receipt": N_("%(merchant)s: payment received, thank you"),
+    "booking_confirmed": N_("%(merchant)s: your booking is confirmed (%(code)s)"),
+    "booking_expired": N_("%(merchant)s: your unpaid booking was canceled"),
+    "booking_expired_merchant": "Booking %(code)s canceled: not paid by its deadline",
 }
+MERCHANT_TEMPLATES = ("booking_expired_merchant",)
 
 
 class DeliveryError(RuntimeError):
@@ -57,8 +63,10 @@ def _when(booking: Booking, locale: str) -> str:
     return text
 
 
-def context(app: Flask, payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The rows a payload names, and what the templates show; None when they are gone."""
+def context(app: Flask, payload: dict[str, Any], for_merchant: bool = False
+            ) -> dict[str, Any] | None:
+    """The rows a payload names, and what the templates show, in the customer's language
+    (``for_merchant``: English, the merchant's formats); None when they are gone."""
     booking = Booking.get_or_none(Booking.uuid == payload.get("booking_uuid"))
     if booking is None:
         return None
@@ -67,17 +75,24 @@ def context(app: Flask, payload: dict[str, Any]) -> dict[str, Any] | None:
     invoice = Invoice.get_or_none(Invoice.uuid == payload.get("invoice_uuid"))
     payment = CustomerPayment.get_or_none(CustomerPayment.uuid == payload.get("payment_uuid"))
 
+    lang = "en" if for_merchant else locales.choose(None, customer.locale, (), merchant.locale)
+    # Links carry the customer's own language only: without one, the browser's decides.
+    link_lang = None if for_merchant else locales.supported(customer.locale)
+    number_locale = merchant.locale if for_merchant else locales.babel_name(lang)
+
     def money(cents: int) -> str:
-        return format_money(cents, merchant.currency, merchant.locale)
+        return format_money(cents, merchant.currency, number_locale)
 
     ctx: dict[str, Any] = {
         "merchant": merchant, "customer": customer, "booking": booking, "invoice": invoice,
-        "payment": payment, "when": _when(booking, merchant.locale),
-        "balance": money(booking.balance_cents),
+        "payment": payment, "when": _when(booking, number_locale),
+        "balance": money(booking.balance_cents), "lang": lang,
+        "dir": locales.direction(lang), "Markup": Markup,
     }
     if invoice is not None:
         ctx["amount"] = money(invoice.due_cents)
-        ctx["pay_url"] = pay_url(invoice, app.config["SECRET_KEY"], app.config["PAYLINK_BASE_URL"])
+        ctx["pay_url"] = pay_url(invoice, app.config["SECRET_KEY"], app.config["PAYLINK_BASE_URL"],
+                                 link_lang)
     if payment is not None:
         ctx["paid"] = money(payment.amount_cents + payment.tip_cents)
         ctx["tip"] = money(payment.tip_cents)
@@ -108,7 +123,7 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
     template = msg.payload.get("template", "")
     if template not in SUBJECTS:
         return f"skipped: unknown template {template!r}"
-    ctx = context(app, msg.payload)
+    ctx = context(app, msg.payload, for_merchant=template in MERCHANT_TEMPLATES)
     if ctx is None:
         return "skipped: booking deleted"
     reason = _skip_reason(template, ctx)
@@ -117,31 +132,21 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
         return f"skipped: {reason or 'no email address'}"
     # Stored names reach a header: never a raw CR/LF there, even in rows older than the
     # input rule (flask-mail refuses such a subject, and the message would fail for ever).
-    ctx["subject"] = header_safe(SUBJECTS[template].format(
-        merchant=ctx["merchant"].name, amount=ctx.get("amount", ""),
-        activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code))
-    message = Message(
-        subject=ctx["subject"], recipients=[header_safe(to)],
-        body=render_template(f"email/{template}.txt", **ctx),
-        html=render_template(f"email/{template}.html", **ctx),
-    )
+    with force_locale(locales.babel_name(ctx["lang"])):
+        ctx["subject"] = header_safe(locales.translate(
+            SUBJECTS[template], merchant=ctx["merchant"].name, amount=ctx.get("amount", ""),
+            activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code))
+        message = Message(
+            subject=ctx["subject"], recipients=[header_safe(to)],
+            body=render_template(f"email/{template}.txt", **ctx),
+            html=render_template(f"email/{template}.html", **ctx),
+        )
     # One Message-ID per outbox row (a receiver can spot a redelivery after a crash), set
     # as flask-mail's own: a second one in extra_headers would make two headers.
     message.msgId = f"<{msg.uuid}@paylink>"
     mail.send(message)
     _mark_sent(template, ctx)
     return None
-
-
-def sms_text(ctx: dict[str, Any]) -> str:
-    """Pay link + amount, always within one 160-character SMS (names are cut to fit)."""
-    url, amount = ctx["pay_url"], ctx["amount"]
-    fixed = f": {amount} due for . Pay: {url}"
-    room = max(SMS_LIMIT - len(fixed), 0)
-    merchant = ctx["merchant"].name[: max(room // 2, 0)]
-    activity = ctx["booking"].activity[: max(room - len(merchant), 0)]
-    text = f"{merchant}: {amount} due for {activity}. Pay: {url}"
-    return text if len(text) <= SMS_LIMIT else f"{amount} due. Pay: {url}"[:SMS_LIMIT]
 
 
 def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
@@ -153,7 +158,10 @@ def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
     if reason or not phone:
         return f"skipped: {reason or 'no phone number'}"
     try:
-        sms_backend(app).send(phone, sms_text(ctx))
+        with force_locale(locales.babel_name(ctx["lang"])):
+            text = sms_text(ctx["merchant"].name, ctx["booking"].activity, ctx["amount"],
+                            ctx["pay_url"])
+        sms_backend(app).send(phone, text)
     except Exception as exc:
         raise DeliveryError(f"SMS failed: {exc}") from exc
     _mark_sent("invoice_sms", ctx)

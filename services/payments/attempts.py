@@ -29,6 +29,7 @@ from services import gateway
 from services.common import text
 from services.common.codes import random_code
 from services.common.errors import Conflict, NotFound, ServiceError
+from services.common.locales import N_, translate_plural
 from services.payments import card_details
 from services.payments.finalisation import finalise
 from services.payments.locks import InvoiceRef, invoice_id_of, lock_invoice
@@ -64,7 +65,7 @@ def pay(client: gateway.Client, target: int | InvoiceRef, request: PayRequest) -
         return complete_next_action(client, invoice_id_of(ref), request.handled_next_action)
     if not request.confirmation_token or not isinstance(request.confirmation_token, str):
         invoice_id_of(ref)  # an unknown invoice is a 404 before a bad request is a 422
-        raise ServiceError("Payment details are missing. Please enter your card again.",
+        raise ServiceError(N_("Payment details are missing. Please enter your card again."),
                            code="confirmation_token_required")
     attempt = request.attempt_key if ATTEMPT_KEY.match(request.attempt_key or "") else None
     attempt = attempt or random_code(16)
@@ -84,7 +85,10 @@ def pay(client: gateway.Client, target: int | InvoiceRef, request: PayRequest) -
             if pause:
                 minutes = int(pause.total_seconds() // 60) + 1
                 raise ServiceError(
-                    f"Too many declined attempts. Please wait {minutes} minutes and try again.",
+                    translate_plural(
+                        "Too many declined attempts. Please wait %(num)d minute and try again.",
+                        "Too many declined attempts. Please wait %(num)d minutes and try again.",
+                        minutes),
                     status=429, code="cooldown")
             blocking = other_pending(invoice, booking)
             pending = invoice.pending_intent_id
@@ -96,8 +100,8 @@ def pay(client: gateway.Client, target: int | InvoiceRef, request: PayRequest) -
                                    request.user_agent)
                 call = intent_call(invoice, booking, invoice.merchant, amount, request, attempt)
                 if not sendable(call):
-                    raise ServiceError("Payment details are invalid. Please enter your card "
-                                       "again.", code="confirmation_token_invalid")
+                    raise ServiceError(N_("Payment details are invalid. Please enter your card "
+                                          "again."), code="confirmation_token_invalid")
                 now = utcnow()
                 Invoice.update(pending_intent_id=ATTEMPT_PREFIX + attempt, pending_since=now,
                                pending_request=call, updated_at=now).where(
@@ -217,7 +221,7 @@ def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -
                                                   options=call["options"])
     except gateway.CardError as exc:
         error = exc.error
-        message = (error.message if error else None) or "Your card was declined."
+        message = (error.message if error else None) or N_("Your card was declined.")
         record_failure(invoice_id, marker, getattr(error, "decline_code", None)
                        or getattr(error, "code", None) or "card_declined", message)
         raise PaymentDeclined(message, code="card_declined") from exc
@@ -226,15 +230,15 @@ def send_intent(client: gateway.Client, invoice_id: int, call: dict[str, Any]) -
         # this same call (same idempotency key) can go on; never a second, new charge.
         event(log, "stripe unavailable", invoice_id=invoice_id, error=type(exc).__name__)
         raise GatewayUnavailable(
-            "We could not reach the payment processor. Please try again in a moment; "
-            "you will not be charged twice.", code="gateway_unavailable",
+            N_("We could not reach the payment processor. Please try again in a moment; "
+               "you will not be charged twice."), code="gateway_unavailable",
         ) from exc
     except (gateway.StripeError, UnicodeError, ValueError, TypeError) as exc:
         # Refused outright, or a call the SDK cannot even encode: nothing was charged,
         # and replaying it would fail the same way for ever, so the attempt is cleared.
         clear_pending(invoice_id, marker)
         event(log, "stripe refused", invoice_id=invoice_id, error=type(exc).__name__)
-        raise AttemptRefused("The payment could not be started. Please re-enter your card.",
+        raise AttemptRefused(N_("The payment could not be started. Please re-enter your card."),
                              code="payment_error") from exc
     if intent.status != "succeeded":  # a success is logged once, as "payment finalised"
         event(log, "payment intent", invoice_id=invoice_id, intent=intent.id,
@@ -256,7 +260,7 @@ def _after_confirm(client: gateway.Client, intent: Any, invoice_id: int,
         return PayResult("requires_action", client_secret=intent.client_secret,
                          redirect_url=_redirect_url(intent))
     error = intent.last_payment_error
-    message = (error.message if error else None) or "Your payment was not completed."
+    message = (error.message if error else None) or N_("Your payment was not completed.")
     record_failure(invoice_id, marker, (error.code if error else None) or intent.status, message)
     raise PaymentDeclined(message, code="card_declined")
 
@@ -273,7 +277,7 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
     except gateway.InvalidRequestError as exc:
         raise NotFound("Unknown payment.", code="payment_unknown") from exc
     except gateway.UNAVAILABLE as exc:
-        raise GatewayUnavailable("We could not reach the payment processor. Please try again.",
+        raise GatewayUnavailable(N_("We could not reach the payment processor. Please try again."),
                                  code="gateway_unavailable") from exc
     verify_intent(intent, invoice)
     if intent.status == "succeeded":
@@ -281,7 +285,7 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
     if intent.status == "processing":
         return PayResult("processing")
     if intent.status == "requires_action":
-        raise ServiceError("Authentication was not completed. Please try again.",
+        raise ServiceError(N_("Authentication was not completed. Please try again."),
                            code="authentication_incomplete")
     return _after_confirm(client, intent, invoice_id, intent.id)
 

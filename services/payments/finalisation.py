@@ -21,6 +21,7 @@ from runtime.logs import event
 from services import gateway
 from services.common.codes import random_code
 from services.common.errors import NotFound, ServiceError
+from services.common.locales import N_, formatting_locale, translate
 from services.common.money import format_money
 from services.messaging.notifications import queue_payment_messages
 from services.messaging.outbox import enqueue
@@ -130,8 +131,8 @@ def _charge_id(intent: Any) -> str | None:
     return getattr(charge, "id", None)
 
 
-EXCESS_MESSAGE = ("This booking had already been paid when your payment went through, so "
-                  "{amount} of it has been refunded to your card. Nothing more is due.")
+EXCESS_MESSAGE = N_("This booking had already been paid when your payment went through, so "
+                    "%(amount)s of it has been refunded to your card. Nothing more is due.")
 
 
 def confirmation(payment: CustomerPayment, booking: Booking) -> dict[str, Any]:
@@ -147,6 +148,6 @@ def confirmation(payment: CustomerPayment, booking: Booking) -> dict[str, Any]:
     }
     if payment.excess_cents:
         body["refundedCents"] = payment.excess_cents
-        body["message"] = EXCESS_MESSAGE.format(amount=format_money(
-            payment.excess_cents, payment.currency, booking.merchant.locale))
+        body["message"] = translate(EXCESS_MESSAGE, amount=format_money(
+            payment.excess_cents, payment.currency, formatting_locale(booking.merchant.locale)))
     return body

@@ -21,11 +21,13 @@ from models import (
 from runtime.logs import event
 from services.bookings.records import slot_available
 from services.common.errors import ServiceError
+from services.common.locales import N_
 
 log = logging.getLogger("paylink.payments")
 
-PENDING_MESSAGE = "A payment is already being processed for this invoice."
-PAID_MESSAGE = "This invoice has already been paid."
+PENDING_MESSAGE = N_("A payment is already being processed for this invoice.")
+PAID_MESSAGE = N_("This invoice has already been paid.")
+PROCESSING_MESSAGE = N_("Your payment is processing. We will email you when it completes.")
 # A pending attempt with no PaymentIntent yet, older than this, was cut off (timeout, crash):
 # longer than a Stripe call with its retries can take.
 STALE_ATTEMPT = timedelta(minutes=2)
@@ -109,7 +111,7 @@ class PayResult:
             return body
         if self.status == "processing":
             return {"success": True, "processing": True,
-                    "message": "Your payment is processing. We will email you when it completes."}
+                    "message": PROCESSING_MESSAGE}
         return {"success": True, "confirmation": self.confirmation}
 
 
@@ -134,19 +136,19 @@ def unpayable_reason(invoice: Invoice, booking: Booking,
     ``held_seats``: the seats others hold on the booking's slot, when already selected.
     """
     if invoice.deleted_at is not None:
-        return "deleted", "This payment link has been deleted."
+        return "deleted", N_("This payment link has been deleted.")
     if invoice.status == "paid":
         return "paid", PAID_MESSAGE
     if invoice.status == "closed":
-        return "closed", "This invoice has been closed and no longer takes payments."
+        return "closed", N_("This invoice has been closed and no longer takes payments.")
     if invoice.expires_at is not None and invoice.expires_at <= utcnow():
-        return "expired", "This payment link has expired."
+        return "expired", N_("This payment link has expired.")
     if booking.status == "canceled":
-        return "canceled", "This booking has been canceled, so there is nothing to pay."
+        return "canceled", N_("This booking has been canceled, so there is nothing to pay.")
     if booking.balance_cents <= 0 or invoice.due_cents <= 0:
-        return "no_balance", "There is no balance due on this booking."
+        return "no_balance", N_("There is no balance due on this booking.")
     if not slot_available(booking, held_seats):
-        return "slot_unavailable", "Sorry, this time slot is no longer available."
+        return "slot_unavailable", N_("Sorry, this time slot is no longer available.")
     return None
 
 
