@@ -12,16 +12,16 @@ The compiled .mo files are committed next to their .po (see README, Languages).
 from __future__ import annotations
 
 import io
-from typing import Any
-from datetime import UTC, datetime
 import runpy
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

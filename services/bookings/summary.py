@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date, format_time
+from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_percent
 from peewee import JOIN, fn
 
@@ -41,6 +42,17 @@ def _percent(pct: int, locale: str) -> str:
     return format_percent(pct / 100, locale=locale)
 
 
+def when_text(date: str, start: str | None, end: str | None, locale: str) -> str:
+    """The booking's date and times joined by the locale's own date-time pattern."""
+    if not start:
+        return date
+    times = f"{start} – {end}" if end else start
+    if Locale.parse(locale).character_order == "right-to-left":
+        times = f"\u2068{times}\u2069"  # isolated: the range reads left to right
+    return str(get_datetime_format("full", locale=locale)).replace(
+        "{1}", date).replace("{0}", times)
+
+
 def _lines(cart: dict[str, Any], section: str, money: Any) -> list[dict[str, Any]]:
     return [
         {**line, "amount": money(line["amount_cents"])}
@@ -64,13 +76,17 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
     due = amount_due_now(invoice, booking)
     min_partial = min(invoice.min_partial_cents or 1, due)
     multi_day = booking.end_date is not None and booking.end_date != booking.date
+    date = _date(booking.date, locale)
+    start = _time(booking.start_time, locale) if booking.start_time else None
+    end = _time(booking.end_time, locale) if booking.end_time else None
     return {
+        "when": when_text(date, start, end, locale),
         "merchant": merchant.name,
         "activity": booking.activity,
-        "date": _date(booking.date, locale),
+        "date": date,
         "end_date": _date(booking.end_date, locale) if multi_day else None,
-        "start": _time(booking.start_time, locale) if booking.start_time else None,
-        "end": _time(booking.end_time, locale) if booking.end_time else None,
+        "start": start,
+        "end": end,
         "participants": booking.participants,
         "line_items": _lines(cart, "line_items", money),
         "fees": _lines(cart, "fees", money),
