@@ -25,7 +25,9 @@ def current_tag() -> str:
     """The tag this request speaks (set by the pay page once it knows the customer)."""
     tag = g.get(locales.CURRENT)
     if tag is None:
-        if not (has_request_context() and request.blueprint == "pay"):
+        # The pay routes' own pages and their errors (a 405 matches no rule, so no blueprint).
+        if not (has_request_context() and (request.blueprint == "pay"
+                                           or request.path.startswith("/pay/"))):
             return locales.DEFAULT  # not a customer's page: English, merchant formats
         tag = request_locale()
         setattr(g, locales.CURRENT, tag)

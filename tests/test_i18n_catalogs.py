@@ -12,8 +12,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext, ngettext
 
-from services.common.locales import LOCALES, babel_name, choose, customer_locale, supported
 from services.common.errors import ServiceError
+from services.common.locales import LOCALES, babel_name, choose, customer_locale, supported
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = importlib.util.spec_from_file_location("translations_script",
