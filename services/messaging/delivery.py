@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import time
+from email.header import Header
 from typing import Any
 
 import requests
@@ -137,7 +138,7 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
             SUBJECTS[template], merchant=ctx["merchant"].name, amount=ctx.get("amount", ""),
             activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code))
         message = Message(
-            subject=ctx["subject"], recipients=[header_safe(to)],
+            subject=encoded_subject(ctx["subject"]), recipients=[header_safe(to)],
             body=render_template(f"email/{template}.txt", **ctx),
             html=render_template(f"email/{template}.html", **ctx),
         )
@@ -147,6 +148,15 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
     mail.send(message)
     _mark_sent(template, ctx)
     return None
+
+
+def encoded_subject(subject: str) -> str:
+    """A non-ASCII subject as RFC 2047 words on one logical line: flask-mail's own encoding
+    folds it, and the SMTP policy's refolding then drops the space between two encoded
+    words ("مستحق مقابل" arrived as "مستحقمقابل")."""
+    if subject.isascii():
+        return subject
+    return Header(subject, "utf-8", maxlinelen=10_000).encode()
 
 
 def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
