@@ -38,7 +38,8 @@ from blueprints.console_forms import (
 )
 from models import Invoice, Merchant, new_uuid
 from runtime.extensions import csrf, limiter
-from services.bookings.admin import get_booking
+from services.bookings.admin import get_booking, set_customer_locale
+from services.common import locales
 from services.common.errors import ServiceError
 from services.common.text import problem
 from services.invoices.lifecycle import close_invoice, delete_invoice, reopen_invoice, send_invoice
@@ -191,7 +192,20 @@ def booking(uuid: str) -> ResponseReturnValue:
     links = {i.id: pay_url(i, config["SECRET_KEY"], config["PAYLINK_BASE_URL"])
              for i in detail.invoices if invoice_is_live(i)}
     return render_template("console/booking.html", detail=detail, booking=detail.booking,
-                           pay_links=links)
+                           pay_links=links, locale_choices=locales.choices())
+
+
+@bp.post("/bookings/<uuid>/customer-locale")
+def customer_locale(uuid: str) -> ResponseReturnValue:
+    """The customer's language for the pay page, emails and SMS (issue 17)."""
+    booking = get_booking(merchant(), uuid)
+    try:
+        set_customer_locale(booking, request.form.get("locale"))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Customer's language saved.", "ok")
+    return redirect(url_for("console.booking", uuid=booking.uuid))
 
 
 @bp.route("/bookings/<uuid>/send-invoice", methods=["GET", "POST"])

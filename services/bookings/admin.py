@@ -207,6 +207,13 @@ def cancel_booking(booking: Booking, now: datetime | None = None) -> Booking:
     return Booking.get_by_id(booking.id)
 
 
+def set_customer_locale(booking: Booking, value: object) -> str | None:
+    """The booking's customer's language (a locale tag), or None: the browser's decides."""
+    tag = locales.customer_locale(value, field="locale")
+    Customer.update(locale=tag).where(Customer.id == booking.customer_id).execute()
+    return tag
+
+
 def booking_json(booking: Booking) -> dict[str, Any]:
     customer = booking.customer
     slot = booking.slot
