@@ -20,6 +20,7 @@ from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from services.common.locales import LOCALES  # noqa: E402
+from translations.source.keys import KEYS  # noqa: E402
 
 TRANSLATIONS = ROOT / "translations"
 # services.common.locales' helpers, besides gettext's own names (N_ is one of those).
@@ -38,7 +40,6 @@ SOURCE = TRANSLATIONS / "source"
 def extracted() -> list[str | tuple[str, ...]]:
     """Every msgid pybabel extract finds with babel.cfg, in first-seen order."""
     with open(ROOT / "babel.cfg") as cfg:
-        from babel.messages.frontend import parse_mapping_cfg
         method_map, options_map = parse_mapping_cfg(cfg)
     seen: dict[str | tuple[str, ...], None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
@@ -85,7 +86,6 @@ def catalog_paths(tag: str) -> tuple[Path, Path]:
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    from translations.source.keys import KEYS
     problems = []
     missing = sorted(set(extracted()) - set(KEYS.values()))
     problems += [f"no key in translations/source/keys.py for {m!r}" for m in missing]
