@@ -107,7 +107,7 @@ def invoice_page_query() -> Any:
     )
 
 
-# Every view of a pay link runs one of these; their SQL text is built once (common.compiled).
+# Every view of a pay link runs these; their SQL text is built once (common.compiled).
 _BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
     Invoice.token == nonce, Invoice.deleted_at.is_null()))
 _BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
@@ -135,14 +135,17 @@ def invoice_by_nonce(nonce: str) -> Invoice | None:
     return found[0] if found else None
 
 
+_PAYMENTS = CompiledSelect(lambda booking_id: (
+    CustomerPayment.select(CustomerPayment, Refund)
+    .join(Refund, JOIN.LEFT_OUTER, on=(Refund.payment == CustomerPayment.id), attr="refund")
+    .where(CustomerPayment.booking == booking_id)
+    .order_by(CustomerPayment.id, Refund.id)))
+
+
 def payment_history(invoice: Invoice) -> list[dict[str, Any]]:
     """The booking's payments, oldest first, each with its refunds: amounts in cents, the
     card's brand and last 4 only (no other card data is ever stored)."""
-    rows = (CustomerPayment.select(CustomerPayment, Refund)
-            .join(Refund, JOIN.LEFT_OUTER, on=(Refund.payment == CustomerPayment.id),
-                  attr="refund")
-            .where(CustomerPayment.booking == invoice.booking_id)
-            .order_by(CustomerPayment.id, Refund.id))
+    rows = _PAYMENTS.rows(invoice.booking_id)
     payments: dict[int, dict[str, Any]] = {}
     for payment in rows:
         entry = payments.get(payment.id)

@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, cast
 
-from peewee import Database, ModelSelect
+from peewee import Database, ModelSelect, Value
 
 from models import db
 
@@ -36,8 +36,10 @@ class _Bound:
 class CompiledSelect:
     """``build(value)`` is a select comparing one column with ``value``; ``rows(v)`` runs it."""
 
-    def __init__(self, build: Callable[[Any], ModelSelect]) -> None:
-        self._query = build(MARK)
+    def __init__(self, build: Callable[[Any], ModelSelect[Any]]) -> None:
+        # Unconverted, so an integer column takes the marker too; each run's value is bound
+        # as given (the caller passes what the column stores).
+        self._query = build(Value(MARK, converter=False))
         self._texts: weakref.WeakKeyDictionary[Database, tuple[str, list[Any], int]] = (
             weakref.WeakKeyDictionary())
         self._lock = threading.Lock()
