@@ -350,6 +350,13 @@ def _database() -> Database:
     return _db
 
 
+def reset() -> None:
+    """Forget the database and statements (the bench runs one engine after another)."""
+    global _db
+    _db = None
+    _statements.clear()
+
+
 def _nonce_of(token: str) -> str | None:
     try:
         return _serializer.loads(token)
