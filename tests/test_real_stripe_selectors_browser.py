@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
 from models import db
+from tests.browser_helpers import assert_clean_console, watch_console
 from tests.conftest import LiveServer, make_test_app, sandbox_config
 from tests.pay_helpers import new_invoice, reload
 
@@ -44,6 +45,18 @@ def stripe_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {"STRIPE_SECRET_KEY": secret, "STRIPE_PUBLISHABLE_KEY": publishable,
             "STRIPE_API_BASE": None, "STRIPE_JS_URL": "https://js.stripe.com/v3/",
             "STRIPE_TIMEOUT_SECONDS": 30}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _clean_browser_console(request):
+    """On the sandbox, conftest's console check (no CSP violation, no script error) holds; on
+    real Stripe, Stripe.js's own console lines (HTTP warnings, its metrics hosts) are not ours."""
+    if REAL:
+        yield
+        return
+    problems = watch_console(request.getfixturevalue("page"))
+    yield
+    assert_clean_console(problems)
 
 
 @pytest.fixture
