@@ -129,11 +129,13 @@ def confirmation_token(
     }
 
 
-def payment_intent(params: dict[str, Any], amount: int, currency: str) -> dict[str, Any]:
+def payment_intent(
+    params: dict[str, Any], amount: int, currency: str, apm_default: bool = True
+) -> dict[str, Any]:
     pi_id = new_id("pi")
     apm = params.get("automatic_payment_methods") or {}
     # Since 2023-08-16 Stripe turns automatic payment methods on unless types are listed.
-    default_on = "true" if not params.get("payment_method_types") else "false"
+    default_on = "true" if apm_default and not params.get("payment_method_types") else "false"
     apm_on = str(apm.get("enabled", default_on)).lower() == "true"
     types = params.get("payment_method_types") or ["card"]
     metadata = params.get("metadata") or {}

@@ -111,14 +111,15 @@ def _expand(sb: Sandbox, obj: dict[str, Any], params: dict[str, Any]) -> dict[st
         head = path.split(".")[0]
         if head in kinds and isinstance(obj.get(head), str):
             obj[head] = sb.store.get(kinds[head], obj[head])
-        if path == "latest_charge.refunds" and isinstance(obj.get("latest_charge"), dict):
-            sb.store.charge_with_refunds(obj["latest_charge"])
+        if head == "latest_charge" and isinstance(obj.get("latest_charge"), dict):
+            _expand_charge(sb, obj["latest_charge"], {"expand": [path[len(head) + 1 :]]})
     return obj
 
 
 def _expand_charge(sb: Sandbox, ch: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """`refunds` is on a charge only when asked for (Stripe since 2022-11-15)."""
-    if "refunds" in _expand_paths(params):
+    old = not current_request.get(RequestInfo()).at_least("2022-11-15")
+    if old or "refunds" in _expand_paths(params):
         sb.store.charge_with_refunds(ch)
     return ch
 
@@ -193,7 +194,7 @@ def create_app(config: Config | None = None) -> Flask:
                 claimed = (api_key, idem_key)
             if sb.config.latency_ms:
                 time.sleep(sb.config.latency_ms / 1000)
-            info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"))
+            info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"), version)
             token = current_request.set(info)
             try:
                 body, status, store_it = handler(params, kind, **kwargs), 200, True

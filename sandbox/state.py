@@ -69,6 +69,11 @@ class RequestInfo:
     request_id: str | None = None
     idempotency_key: str | None = None
     base_url: str = "http://127.0.0.1"
+    api_version: str = objects.API_VERSION  # the Stripe-Version asked for
+
+    def at_least(self, version: str) -> bool:
+        """Whether the asked version has a change of `version` (dates compare as text)."""
+        return self.api_version[:10] >= version
 
 
 current_request: ContextVar[RequestInfo] = ContextVar("current_request")
@@ -301,7 +306,9 @@ class Store(FlowsMixin):
                 "confirmation_token",
             )
         with self.lock:
-            pi = objects.payment_intent(params, amount, currency)
+            # Stripe turned automatic payment methods on by default in API 2023-08-16.
+            apm_default = current_request.get(RequestInfo()).at_least("2023-08-16")
+            pi = objects.payment_intent(params, amount, currency, apm_default)
             if params.get("payment_method"):
                 pi["payment_method"] = self._pm_from_test_id(str(params["payment_method"]))
                 pi["status"] = "requires_confirmation"

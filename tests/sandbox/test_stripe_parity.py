@@ -155,6 +155,21 @@ def test_stripe_version_is_echoed_and_checked(sandbox):
     assert wrong.json()["error"]["type"] == "invalid_request_error"
 
 
+def test_older_versions_keep_their_defaults(sandbox):
+    """Before 2023-08-16 no automatic payment methods by default; before 2022-11-15 refunds."""
+    old = stripe.StripeClient(SK, base_addresses={"api": sandbox.url},
+                              stripe_version="2022-08-01")  # fmt: skip
+    new = stripe.StripeClient(SK, base_addresses={"api": sandbox.url})
+    params = {"amount": 1000, "currency": "usd"}
+    assert old.v1.payment_intents.create(params=params).automatic_payment_methods is None
+    assert new.v1.payment_intents.create(params=params).automatic_payment_methods.enabled is True
+    pi = paid(new)
+    assert "refunds" in old.v1.charges.retrieve(pi.latest_charge)
+    assert "refunds" not in new.v1.charges.retrieve(pi.latest_charge)
+    expanded = old.v1.payment_intents.retrieve(pi.id, params={"expand": ["latest_charge"]})
+    assert expanded.latest_charge.refunds.object == "list"
+
+
 def test_the_sdk_sees_its_own_version(sandbox):
     client = stripe.StripeClient(SK, base_addresses={"api": sandbox.url},
                                  stripe_version="2024-06-20")  # fmt: skip
