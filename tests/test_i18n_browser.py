@@ -38,7 +38,8 @@ def test_pay_in_japanese_with_three_d_secure(page: Page, live, pay_app):
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     expect(page.get_by_test_id("pay-button")).to_have_text("$100.00を支払う")
     card = page.frame_locator(CARD_FRAME)
-    expect(card.locator('label[for="number"]')).to_have_text("カード番号")  # Stripe's labels
+    # Stripe's own labels, in the page's language
+    expect(card.locator('label[for="Field-numberInput"]')).to_have_text("カード番号")
     expect(card.locator("html")).to_have_attribute("lang", "ja")
     pay_with_three_d_secure(page, seeded)
     expect(page.get_by_test_id("payment-confirmation")).to_contain_text(
@@ -60,7 +61,7 @@ def test_pay_in_arabic_right_to_left_with_three_d_secure(page: Page, live, pay_a
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")
     card = page.frame_locator(CARD_FRAME)
-    expect(card.locator('label[for="number"]')).to_have_text("رقم البطاقة")
+    expect(card.locator('label[for="Field-numberInput"]')).to_have_text("رقم البطاقة")
     expect(card.locator("html")).to_have_attribute("dir", "rtl")
     # right to left: the amount column sits on the left of its label
     total = page.get_by_test_id("booking-total").bounding_box()
