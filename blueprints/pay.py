@@ -204,8 +204,12 @@ def returned(token: str) -> ResponseReturnValue:
 
 
 def current_lang() -> str | None:
-    """The ``?lang=`` this request came with, if one of ours: kept on the links it makes."""
-    return locales.supported(request.args.get("lang"))
+    """The language the customer picked for this request, kept on the links it makes:
+    ``?lang=``, or the bare tag pay.js sends as Accept-Language (a browser's own header
+    lists several, and is left to the page's usual choice)."""
+    header = request.headers.get("Accept-Language", "")
+    bare = header if header and locales.LOCALES.get(header) else None
+    return locales.supported(request.args.get("lang")) or bare
 
 
 def translated(body: dict[str, Any]) -> dict[str, Any]:

@@ -99,7 +99,9 @@
     body.csrfToken = cfg.csrfToken;
     return fetch(cfg.confirmUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": cfg.csrfToken },
+      // The page's language, for the sentences the server answers with.
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": cfg.csrfToken,
+                 "Accept-Language": cfg.locale },
       body: JSON.stringify(body),
       credentials: "omit",
     }).then(function (response) {
@@ -171,7 +173,7 @@
     return new Promise(function (resolve) {
       var deadline = Date.now() + 15 * 60 * 1000;
       (function poll() {
-        fetch(cfg.statusUrl, { credentials: "omit" }).then(function (r) { return r.json(); })
+        fetch(cfg.statusUrl, { credentials: "omit", headers: { "Accept-Language": cfg.locale } }).then(function (r) { return r.json(); })
           .then(function (status) {
             if (status.pending && Date.now() < deadline) return setTimeout(poll, 1500);
             link.hidden = true;

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from models import Customer, db
-from tests.browser_helpers import CARD_FRAME, THREE_DS_FRAME, accept_agreements, type_card
+from tests.browser_helpers import CARD_FRAME, accept_agreements, challenge, type_card
 from tests.conftest import LiveServer
 from tests.pay_helpers import new_invoice, reload
 from tests.test_accessibility import serious
@@ -28,8 +28,7 @@ def pay_with_three_d_secure(page: Page, seeded: dict) -> None:
     accept_agreements(page, seeded["agreements"])
     type_card(page, "4000 0027 6000 3184")
     page.get_by_test_id("pay-button").click()
-    page.frame_locator(THREE_DS_FRAME).get_by_role(
-        "button", name="Complete authentication").click()
+    challenge(page).get_by_role("button", name="Complete", exact=True).click()
 
 
 def test_pay_in_japanese_with_three_d_secure(page: Page, live, pay_app):

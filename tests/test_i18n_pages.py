@@ -192,3 +192,13 @@ def test_json_messages_follow_the_page_language(app):
         "Diese Seite ist abgelaufen. Bitte laden Sie sie neu und versuchen Sie es erneut.")
     english = client.post(f"/pay/{seeded['token']}/confirm", json={"csrfToken": "forged"})
     assert english.get_json()["message"].startswith("This page has expired")
+
+
+def test_pay_js_language_header_is_honoured(app):
+    """pay.js sends the page's tag as Accept-Language with each confirm and status call."""
+    client = app.test_client()
+    seeded = new_invoice(app)
+    answer = client.post(f"/pay/{seeded['token']}/confirm", json={"csrfToken": "forged"},
+                         headers={"Accept-Language": "ja"})
+    assert answer.get_json()["message"] == (
+        "このページの有効期限が切れました。ページを再読み込みしてもう一度お試しください。")

@@ -18,7 +18,7 @@
   var asked = new URLSearchParams(window.location.hash.slice(1)).get('locale') || 'auto';
   if (asked === 'auto') asked = navigator.language || 'en';
   var lang = asked.toLowerCase().split('-')[0];
-  if (!LABELS[lang]) return;  // English as served
+  if (!LABELS[lang] || lang === 'en') return;  // English as served
   var table = LABELS[lang];
   document.documentElement.lang = asked;
   if (RTL[lang]) document.documentElement.dir = 'rtl';
@@ -36,7 +36,8 @@
   if (postal && window.MutationObserver) {  // the country picker rewrites it in English
     var english = { 'ZIP code': table.zip, 'Postal code': table.postalCode };
     new MutationObserver(function () {
-      if (english[postal.textContent]) postal.textContent = english[postal.textContent];
+      var wanted = english[postal.textContent];
+      if (wanted && wanted !== postal.textContent) postal.textContent = wanted;  // no loop
     }).observe(postal, { childList: true, characterData: true, subtree: true });
   }
 })();
