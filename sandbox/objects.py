@@ -142,7 +142,7 @@ def payment_intent(params: dict[str, Any], amount: int, currency: str) -> dict[s
         "amount_details": {"tip": {}},
         "amount_received": 0,
         "application": None,
-        "application_fee_amount": None,
+        "application_fee_amount": params.get("application_fee_amount"),
         "automatic_payment_methods": (
             {"allow_redirects": apm.get("allow_redirects", "always"), "enabled": True}
             if apm_on
@@ -207,7 +207,7 @@ def charge(
         "amount_refunded": 0,
         "application": None,
         "application_fee": None,
-        "application_fee_amount": None,
+        "application_fee_amount": pi.get("application_fee_amount"),
         "balance_transaction": new_id("txn") if ok else None,
         "billing_details": pm["billing_details"],
         "calculated_statement_descriptor": "PAYLINK",

@@ -12,7 +12,9 @@ from typing import Any
 
 from flask import Flask, Response, request, send_from_directory
 
+from sandbox import connect_routes
 from sandbox.config import Config
+from sandbox.connect import Connect, PlatformStore, current_account
 from sandbox.errors import StripeError
 from sandbox.idempotency import IdempotencyStore, Saved
 from sandbox.ids import rand
@@ -32,7 +34,8 @@ class Sandbox:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.dispatcher = Dispatcher(config, self._set_pending)
-        self.store = Store(on_event=self.dispatcher.emit)
+        self.store: Store = PlatformStore(on_event=self.dispatcher.emit)
+        self.connect = Connect(config)
         self.idempotency = IdempotencyStore()
 
     def _set_pending(self, event_id: str, count: int) -> None:
@@ -40,8 +43,14 @@ class Sandbox:
             if event_id in self.store.events:
                 self.store.events[event_id]["pending_webhooks"] = count
 
+    def scoped(self) -> Store:
+        """The store of the request's account (`Stripe-Account`), the platform's otherwise."""
+        account = current_account.get()
+        return self.store if account is None else self.connect.store_for(account)
+
     def reset(self) -> None:
         self.dispatcher.reset()
+        self.connect.reset()
         self.store.reset()
         self.idempotency.reset()
 
@@ -105,7 +114,7 @@ def _expand(sb: Sandbox, obj: dict[str, Any], params: dict[str, Any]) -> dict[st
     kinds = {"latest_charge": "charge", "payment_method": "payment_method"}
     for path in paths:
         if path in kinds and isinstance(obj.get(path), str):
-            obj[path] = sb.store.get(kinds[path], obj[path])
+            obj[path] = sb.scoped().get(kinds[path], obj[path])
     return obj
 
 
@@ -114,7 +123,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     sb = Sandbox(config or Config())
     app.extensions["sandbox"] = sb
-    store = sb.store
+    store = _Scoped(sb)  # every route's objects live on the request's account
 
     def run_api(handler: Handler, publishable_ok: bool, kwargs: dict[str, Any]) -> Response:
         request_id = "req_" + rand(14)
@@ -133,23 +142,34 @@ def create_app(config: Config | None = None) -> Flask:
                 )
             api_key = _api_key(params)
             kind = _authenticate(api_key, publishable_ok)
+            # Stripe.js sends the account as `_stripe_account`, the SDKs as a header.
+            account = request.headers.get("Stripe-Account") or params.pop(
+                "_stripe_account", None)
+            params.pop("_stripe_account", None)
+            if account:
+                sb.connect.store_for(str(account))  # unknown or revoked: refused up front
+                headers["Stripe-Account"] = str(account)
             if idem_key and api_key:
                 headers["Idempotency-Key"] = idem_key
                 fingerprint = (request.path, tuple(sorted(request.form.items(multi=True))))
-                saved = sb.idempotency.begin(api_key, idem_key, fingerprint)
+                # Keys are scoped per account too, as on Stripe.
+                scope = f"{api_key}|{account}" if account else api_key
+                saved = sb.idempotency.begin(scope, idem_key, fingerprint)
                 if saved is not None:
                     replay_headers = {**saved.headers, "Idempotent-Replayed": "true"}
                     return Response(
                         saved.body, saved.status, replay_headers, mimetype="application/json"
                     )
-                claimed = (api_key, idem_key)
+                claimed = (scope, idem_key)
             if sb.config.latency_ms:
                 time.sleep(sb.config.latency_ms / 1000)
             info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"))
             token = current_request.set(info)
+            account_token = current_account.set(str(account) if account else None)
             try:
                 body, status, store_it = handler(params, kind, **kwargs), 200, True
             finally:
+                current_account.reset(account_token)
                 current_request.reset(token)
         except StripeError as exc:
             exc.body.setdefault(
@@ -261,6 +281,8 @@ def create_app(config: Config | None = None) -> Flask:
         rows = store.list_objects("event", limit + 1, type=params.get("type"))
         return _list(rows[:limit], len(rows) > limit, "/v1/events")
 
+    connect_routes.register(app, sb, api)
+
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response:
         if request.path.startswith("/v1/"):
@@ -309,15 +331,18 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.post("/_sandbox/events/<event_id>/replay")
     def control_replay(event_id: str) -> Response:
+        for owner in sb.connect.stores_with("event", event_id):  # a connected account's
+            return _json(sb.connect.dispatcher.replay(owner.get("event", event_id)))
         try:
-            event = store.get("event", event_id)
+            event = sb.store.get("event", event_id)
         except StripeError as exc:
             return _json(exc.response_body(), exc.status)
         return _json(sb.dispatcher.replay(event))
 
     @app.get("/_sandbox/deliveries")
     def control_deliveries() -> Response:
-        rows = sb.dispatcher.deliveries()
+        rows = sb.dispatcher.deliveries() + sb.connect.dispatcher.deliveries()
+        rows.sort(key=lambda r: r["at"])
         if request.args.get("event_id"):
             rows = [r for r in rows if r["event_id"] == request.args["event_id"]]
         return _json({"data": rows})
@@ -325,13 +350,24 @@ def create_app(config: Config | None = None) -> Flask:
     @app.post("/_sandbox/payment_intents/<pi_id>/authenticate")
     def control_authenticate(pi_id: str) -> Response:
         data = request.get_json(silent=True) or {}
+        owner = next(iter(sb.connect.stores_with("payment_intent", pi_id)), sb.store)
         try:
-            result = store.authenticate(pi_id, str(data.get("result")), data.get("client_secret"))
+            result = owner.authenticate(pi_id, str(data.get("result")), data.get("client_secret"))
         except StripeError as exc:
             return _json(exc.response_body(), exc.status)
         return _json(result)
 
     return app
+
+
+class _Scoped:
+    """Stands for the store of the request's account wherever the routes say `store`."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self._sb = sb
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sb.scoped(), name)
 
 
 def _list(rows: list[dict[str, Any]], has_more: bool, url: str) -> dict[str, Any]:
