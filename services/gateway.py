@@ -41,9 +41,18 @@ def verify_webhook(payload: bytes, signature: str, secret: str) -> stripe.Event:
 UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
+def account_options(account: str | None, **options: Any) -> dict[str, Any]:
+    """Request options for a call made for a merchant: its connected account (the
+    ``Stripe-Account`` header) when it has one, plus e.g. an idempotency key."""
+    if account:
+        options["stripe_account"] = account
+    return options
+
+
 # The SDK's client type and the errors the services tell apart, named here so that the
 # rest of the app depends on this module, not on stripe itself.
 Client = stripe.StripeClient
 StripeError = stripe.StripeError
 CardError = stripe.CardError  # the bank declined: a decline_code and a message for people
 InvalidRequestError = stripe.InvalidRequestError  # unknown id, bad or reused parameters
+NoAccess = stripe.PermissionError  # e.g. a connected account that left the platform

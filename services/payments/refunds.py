@@ -96,7 +96,8 @@ def refund_payment(client: Any, payment: CustomerPayment, amount_cents: int | No
     try:
         refund = client.v1.refunds.create(
             params={"payment_intent": payment.stripe_payment_intent_id, "amount": amount},
-            options={"idempotency_key": key},
+            # On the account the charge lives on (Connect), whatever the merchant has now.
+            options=gateway.account_options(payment.stripe_account, idempotency_key=key),
         )
     except gateway.StripeError as exc:
         event(log, "refund failed", payment=payment.uuid, error=type(exc).__name__)
