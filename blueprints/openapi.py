@@ -196,7 +196,17 @@ SCHEMAS: dict[str, Any] = {
         webhook_url={"type": ["string", "null"]}, webhook_secret={"type": ["string", "null"]},
         calendar_sync=BOOL, branding=obj(brand_color=OPT_STR, logo_url=OPT_STR,
                                          support_email=OPT_STR),
+        platformFee=ref("PlatformFee"),
     ),
+    "PlatformFee": obj(
+        percentBasisPoints={"type": "integer", "minimum": 0, "maximum": 10000},
+        percent={"type": "string", "description": "The percent as a decimal, e.g. \"2.5\"."},
+        fixedCents=CENTS, source={"enum": ["default", "merchant"]}),
+    "StripeStatus": obj(
+        account=OPT_STR, connected=BOOL, chargesEnabled=BOOL, payoutsEnabled=BOOL,
+        detailsSubmitted=BOOL, requirements={"type": "array", "items": STR,
+                                             "description": "What Stripe still needs."},
+        disconnectedAt=DATETIME, connectRequired=BOOL, canTakeCharges=BOOL),
     "Refund": obj(stripe_refund_id=STR, amount_cents=CENTS, created_at=DATETIME,
                   payment=obj(uuid=STR, amount_cents=CENTS, tip_cents=CENTS,
                               refunded_cents=CENTS)),
@@ -217,6 +227,13 @@ PATHS: dict[str, Any] = {
                 rotate_webhook_secret=BOOL, locale=STR, timezone=STR,
                 branding=obj(brand_color=STR, logo_url=STR, support_email=STR))),
     },
+    "/api/v1/merchant/stripe": {"get": op(
+        "The merchant's connected Stripe account (Connect).",
+        answer("Status", {"allOf": [success(), ref("StripeStatus")]}))},
+    "/api/v1/merchant/stripe/onboarding": {"post": op(
+        "A fresh Stripe Account Link (type account_onboarding); creates the account when "
+        "there is none.", answer("Link", success(url=STR)), idempotent=True,
+        extra=errors(503))},
     "/api/v1/agreements": {
         "get": op("List agreements.", answer("Agreements", success(
             data={"type": "array", "items": ref("Agreement")}))),

@@ -41,11 +41,15 @@ def verify_webhook(payload: bytes, signature: str, secret: str) -> stripe.Event:
 UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
-def account_options(account: str | None, **options: Any) -> dict[str, Any]:
+def account_options(account: str | None,
+                    idempotency_key: str | None = None) -> stripe.RequestOptions:
     """Request options for a call made for a merchant: its connected account (the
-    ``Stripe-Account`` header) when it has one, plus e.g. an idempotency key."""
+    ``Stripe-Account`` header) when it has one, and an idempotency key when given."""
+    options: stripe.RequestOptions = {}
     if account:
         options["stripe_account"] = account
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
     return options
 
 

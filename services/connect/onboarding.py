@@ -25,7 +25,7 @@ def ensure_account(client: gateway.Client, merchant: Merchant) -> str:
     current = account_for(merchant)
     if current is not None:
         return current
-    params: dict[str, Any] = {"type": "standard", "metadata": {"merchant_uuid": merchant.uuid}}
+    params: Any = {"type": "standard", "metadata": {"merchant_uuid": merchant.uuid}}
     if merchant.support_email:
         params["email"] = merchant.support_email
     account = client.v1.accounts.create(

@@ -150,7 +150,7 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
         clear_pending(invoice.id, pending)  # canceled or failed: the customer may start again
 
 
-def _cancel_abandoned(client: gateway.Client, intent: Any, options: dict[str, Any]) -> Any:
+def _cancel_abandoned(client: gateway.Client, intent: Any, options: Any) -> Any:
     """A 3-D Secure challenge nobody finished: cancel it so the invoice can be paid again."""
     try:
         intent = client.v1.payment_intents.cancel(intent.id, options=options)
