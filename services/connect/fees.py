@@ -26,12 +26,14 @@ class FeeRule:
     source: str = "default"  # default (environment) | merchant (override)
 
     def as_json(self) -> dict[str, Any]:
-        return {"percentBasisPoints": self.percent_bp, "percent": str(percent_text(self)),
+        return {"percentBasisPoints": self.percent_bp, "percent": percent_text(self),
                 "fixedCents": self.fixed_cents, "source": self.source}
 
 
-def percent_text(rule: FeeRule) -> Decimal:
-    return (Decimal(rule.percent_bp) / 100).normalize()
+def percent_text(rule: FeeRule) -> str:
+    """250 → "2.5", 1000 → "10" (never an exponent)."""
+    text = f"{Decimal(rule.percent_bp) / 100:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def parse_percent(raw: Any, field: str = "percent") -> int:
