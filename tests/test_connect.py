@@ -4,6 +4,7 @@ webhooks, the real stripe SDK, two merchants on two connected accounts in one ru
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from typing import Any
 
@@ -27,7 +28,9 @@ from tests.connect_helpers import (
     open_invoice,
     wait_for,
 )
+from tests.console_helpers import Console, seed_merchant
 from tests.pay_helpers import pay_api, reload
+from tests.test_html_valid import vnu  # noqa: F401 (the Nu HTML checker fixture)
 
 
 def fee_of(amount: int, tip: int = 0, percent_bp: int = 250, fixed: int = 30) -> int:
@@ -347,3 +350,31 @@ def test_single_business_mode_is_unchanged(pay_app, stripe_sdk):
                    .confirmation_tokens.create(params={"payment_method": "pm_card_visa"}).id)
     intent = stripe_sdk.v1.payment_intents.retrieve(paid.json["confirmation"]["paymentIntent"])
     assert intent.status == "succeeded" and intent.application_fee_amount is None
+
+
+def test_unavailable_pay_page_and_stripe_settings_are_valid_html(
+        sqlite_url, sandbox, vnu, tmp_path):  # noqa: F811 (the imported fixture)
+    """The pay page of a merchant that cannot take charges, and Settings → Stripe in each
+    state, pass the Nu HTML checker."""
+    app = make_test_app(sqlite_url, **sandbox_config(sandbox), STRIPE_CONNECT=True)
+    client = app.test_client()
+    shop = seed_merchant()
+    with db.connection_context():
+        seeded = open_invoice(app, shop["merchant"], check_account=False)
+    files = [tmp_path / "unavailable.html"]
+    page = client.get(f"/pay/{seeded['token']}").data
+    assert b"This merchant cannot take payments right now." in page
+    files[0].write_bytes(page)
+    console = Console(client, shop["email"])
+    files.append(tmp_path / "settings-not-connected.html")
+    files[-1].write_bytes(console.get("/console/settings").data)
+    response = console.post("/console/settings/stripe/connect")
+    assert response.status_code == 303 and response.location.startswith(sandbox.url)
+    files.append(tmp_path / "settings-onboarding.html")
+    files[-1].write_bytes(console.get("/console/settings").data)
+    assert b'data-state="onboarding"' in files[-1].read_bytes()
+    result = subprocess.run([*vnu, *map(str, files)], capture_output=True, text=True,
+                            timeout=120)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    assert [m["message"] for m in messages if m["type"] == "error"] == []
+    db.close()
