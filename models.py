@@ -128,6 +128,7 @@ class Slot(BaseModel):
 
 
 BOOKING_STATUSES = ("draft", "pending", "confirmed", "canceled")
+SEND_TYPES = ("email", "sms")  # how an invoice reaches its customer
 
 
 class Booking(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from blueprints.api_docs import operation
 from blueprints.api_support import current_merchant, idempotent, json_body
 from models import Invoice
 from services.bookings.admin import (
@@ -33,6 +34,8 @@ from services.invoices.queries import (
 )
 from services.merchants.settings import settings_json, update_settings
 from services.payments.refunds import get_payment, refund_json, refund_payment
+from services.schemas import queries, requests
+from services.schemas import responses as out
 
 bp = Blueprint("merchant_api", __name__, url_prefix="/api/v1")
 
@@ -60,12 +63,14 @@ def invoice_detail(uuid: str) -> ResponseReturnValue:
 # ---- merchant settings and agreements ------------------------------------------------------
 
 @bp.get("/merchant")
+@operation("The API key's merchant settings.", out.MerchantOne)
 def merchant_settings() -> ResponseReturnValue:
     """The key's merchant settings."""
     return jsonify(success=True, merchant=settings_json(current_merchant()))
 
 
 @bp.patch("/merchant")
+@operation("Update settings (partial).", out.MerchantOne, body=requests.MerchantPatch)
 def merchant_update() -> ResponseReturnValue:
     """Partial update: allowed_embed_origins, webhook_url, calendar_sync, branding, ..."""
     merchant = update_settings(current_merchant(), json_body())
@@ -73,6 +78,7 @@ def merchant_update() -> ResponseReturnValue:
 
 
 @bp.get("/merchant/stripe")
+@operation("The merchant's connected Stripe account (Connect).", out.StripeStatus)
 def merchant_stripe() -> ResponseReturnValue:
     """The merchant's connected Stripe account as last reported by Stripe."""
     return jsonify(success=True, **connect_accounts.status(current_merchant()))
@@ -80,6 +86,8 @@ def merchant_stripe() -> ResponseReturnValue:
 
 @bp.post("/merchant/stripe/onboarding")
 @idempotent
+@operation("A fresh Stripe Account Link (account_onboarding); creates the account when "
+           "there is none.", out.OnboardingLink, idempotent=True, errors=(503,))
 def merchant_stripe_onboarding() -> ResponseReturnValue:
     """A fresh Account Link (the account is created first when there is none)."""
     url = onboarding_url(current_app.extensions["stripe_client"], current_merchant())
@@ -87,6 +95,7 @@ def merchant_stripe_onboarding() -> ResponseReturnValue:
 
 
 @bp.get("/agreements")
+@operation("List agreements.", out.AgreementList)
 def agreements_list() -> ResponseReturnValue:
     return jsonify(success=True,
                    data=[agreement_json(a) for a in list_agreements(current_merchant())])
@@ -94,6 +103,8 @@ def agreements_list() -> ResponseReturnValue:
 
 @bp.post("/agreements")
 @idempotent
+@operation("Create an agreement.", out.AgreementOne, status=201,
+           body=requests.AgreementCreate, idempotent=True)
 def agreements_create() -> ResponseReturnValue:
     agreement = create_agreement(current_merchant(), json_body())
     return jsonify(success=True, agreement=agreement_json(agreement)), 201
@@ -103,6 +114,8 @@ def agreements_create() -> ResponseReturnValue:
 
 @bp.post("/bookings")
 @idempotent
+@operation("Create a booking, or update the one with this external_ref (200).",
+           out.BookingSaved, status=201, body=requests.BookingUpsert, idempotent=True)
 def bookings_upsert() -> ResponseReturnValue:
     """Create a booking, or update the one with the same external_ref."""
     booking, created = upsert_booking(current_merchant(), json_body())
@@ -111,18 +124,21 @@ def bookings_upsert() -> ResponseReturnValue:
 
 
 @bp.get("/bookings")
+@operation("List bookings, newest first.", out.BookingPage, query=queries.BookingFilters)
 def bookings_list() -> ResponseReturnValue:
     rows, next_cursor = list_bookings(current_merchant(), request.args.to_dict())
     return _page(rows, next_cursor, booking_json)
 
 
 @bp.get("/bookings/<uuid>")
+@operation("Read a booking.", out.BookingOne)
 def bookings_detail(uuid: str) -> ResponseReturnValue:
     return jsonify(success=True, booking=booking_json(get_booking(current_merchant(), uuid)))
 
 
 @bp.post("/bookings/<uuid>/cancel")
 @idempotent
+@operation("Cancel a booking; its open invoices close.", out.BookingOne, idempotent=True)
 def bookings_cancel(uuid: str) -> ResponseReturnValue:
     """Cancel; its open invoices close."""
     booking = cancel_booking(get_booking(current_merchant(), uuid))
@@ -130,6 +146,7 @@ def bookings_cancel(uuid: str) -> ResponseReturnValue:
 
 
 @bp.get("/bookings/<uuid>/invoices")
+@operation("A booking's invoices.", out.InvoicePage, query=queries.BookingInvoiceFilters)
 def bookings_invoices(uuid: str) -> ResponseReturnValue:
     merchant = current_merchant()
     booking = get_booking(merchant, uuid)
@@ -143,12 +160,16 @@ def bookings_invoices(uuid: str) -> ResponseReturnValue:
 
 @bp.post("/invoices")
 @idempotent
+@operation("Create an invoice for all or part of a booking's balance.", out.InvoiceOne,
+           status=201, body=requests.InvoiceCreate, idempotent=True)
 def invoices_create() -> ResponseReturnValue:
     """An invoice for all or part of a booking's balance (not sent until /send)."""
     return _invoice(create_invoice_from_json(current_merchant(), json_body()), 201)
 
 
 @bp.get("/invoices")
+@operation("List invoices, newest first (deleted only with status=deleted).",
+           out.InvoicePage, query=queries.InvoiceFilters)
 def invoices_list() -> ResponseReturnValue:
     """Filters: status, booking, created_from, created_to; paging: limit, cursor."""
     rows, next_cursor = list_invoices(current_merchant(), request.args.to_dict())
@@ -159,12 +180,15 @@ def invoices_list() -> ResponseReturnValue:
 
 @bp.post("/invoices/<uuid>/send")
 @idempotent
+@operation("Queue the invoice email or SMS (sent_at is set on delivery).", out.InvoiceOne,
+           status=202, idempotent=True)
 def invoices_send(uuid: str) -> ResponseReturnValue:
     return _invoice(send_invoice(get_invoice(current_merchant(), uuid)), 202)
 
 
 @bp.post("/invoices/<uuid>/resend")
 @idempotent
+@operation("Send the same link again.", out.InvoiceOne, status=202, idempotent=True)
 def invoices_resend(uuid: str) -> ResponseReturnValue:
     """Send the same link again."""
     return _invoice(send_invoice(get_invoice(current_merchant(), uuid), resend=True), 202)
@@ -172,12 +196,15 @@ def invoices_resend(uuid: str) -> ResponseReturnValue:
 
 @bp.post("/invoices/<uuid>/close")
 @idempotent
+@operation("Close: the link stops taking payments.", out.InvoiceOne, idempotent=True)
 def invoices_close(uuid: str) -> ResponseReturnValue:
     return _invoice(close_invoice(get_invoice(current_merchant(), uuid)))
 
 
 @bp.post("/invoices/<uuid>/reopen")
 @idempotent
+@operation("Re-open a closed invoice under a new link (old links die).", out.InvoiceOne,
+           body=requests.InvoiceReopen, body_required=False, idempotent=True)
 def invoices_reopen(uuid: str) -> ResponseReturnValue:
     """Re-open a closed invoice under a new link (old links stop working)."""
     data = json_body() if request.get_data() else {}
@@ -186,6 +213,7 @@ def invoices_reopen(uuid: str) -> ResponseReturnValue:
 
 
 @bp.delete("/invoices/<uuid>")
+@operation("Soft delete: the link 404s, the record is kept.", out.InvoiceOne)
 def invoices_delete(uuid: str) -> ResponseReturnValue:
     """Soft delete: the link 404s, the record stays."""
     return _invoice(delete_invoice(get_invoice(current_merchant(), uuid)))
@@ -195,6 +223,8 @@ def invoices_delete(uuid: str) -> ResponseReturnValue:
 
 @bp.post("/payments/<uuid>/refunds")
 @idempotent
+@operation("Refund all or part of a payment through Stripe.", out.RefundOne, status=201,
+           body=requests.RefundCreate, body_required=False, idempotent=True)
 def payments_refund(uuid: str) -> ResponseReturnValue:
     """Refund all or part (amount_cents) of a payment through Stripe."""
     merchant = current_merchant()

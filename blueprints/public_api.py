@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
+from blueprints.api_docs import operation
 from blueprints.merchant_api import invoice_detail
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice
@@ -19,6 +20,7 @@ from services.bookings.summary import payment_history, read_rows
 from services.payments.attempts import pay
 from services.payments.locks import InvoiceRef
 from services.payments.rules import PayRequest, amount_due_now, unpayable_reason
+from services.schemas import requests, responses
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
@@ -29,10 +31,10 @@ def _iso(value: date | time | None) -> str | None:
 
 @bp.get("/invoices/<uuid>")
 @token_lookups
+@operation("Public: what the pay client shows (no auth). With a merchant Bearer key: the "
+           "merchant's view (Invoice).", responses.InvoiceRead, auth="either")
 def read_invoice(uuid: str) -> ResponseReturnValue:
-    """Public view of an invoice (the merchant's view when a key is presented).
-
-    """
+    """Public view of an invoice (the merchant's view when a key is presented)."""
     if "Authorization" in request.headers:
         return invoice_detail(uuid)
     found = read_rows(uuid)
@@ -69,6 +71,9 @@ def public_view(invoice: Invoice, agreements: list[Agreement]) -> dict[str, Any]
 
 @bp.post("/invoices/<uuid>/pay")
 @pay_attempts
+@operation("Public: pay with a Stripe ConfirmationToken, or finish after handleNextAction.",
+           responses.PayAnswer, body=requests.PayBody, auth="none", validate=False,
+           errors=(402, 429, 503))  # declined; too many attempts; Stripe unreachable
 def pay_invoice(uuid: str) -> ResponseReturnValue:
     """Pay with a ConfirmationToken, or finish after handleNextAction."""
     pay_request = PayRequest.from_json(

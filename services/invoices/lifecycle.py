@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models import Booking, Invoice, for_update, locked_transaction, utcnow
+from models import SEND_TYPES, Booking, Invoice, for_update, locked_transaction, utcnow
 from services.common import fields, text
 from services.common.errors import Conflict, NotFound, ServiceError
 from services.connect.accounts import connect_enabled, require_chargeable
@@ -13,7 +13,6 @@ from services.invoices.links import rotate_token
 from services.messaging.notifications import queue_invoice_message
 from services.payments.rules import PENDING_MESSAGE
 
-SEND_TYPES = ("email", "sms")
 MAX_MEMO = 2000
 
 

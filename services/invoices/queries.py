@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Booking, CustomerPayment, Invoice, Merchant, db
+from models import SEND_TYPES, Booking, CustomerPayment, Invoice, Merchant, db
 from services.bookings.admin import get_booking
 from services.common import fields
 from services.common.errors import NotFound, ServiceError
 from services.common.paging import decode_cursor, encode_cursor, page_limit
-from services.invoices.lifecycle import SEND_TYPES, create_invoice
+from services.invoices.lifecycle import create_invoice
 from services.invoices.links import pay_url
 from services.invoices.status import STAX_STATUSES, status_filter, stax_status
 

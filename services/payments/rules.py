@@ -22,6 +22,8 @@ from runtime.logs import event
 from services.bookings.records import slot_available
 from services.common.errors import ServiceError
 from services.connect.accounts import UNAVAILABLE_MESSAGE, refusal
+from services.schemas import requests
+from services.schemas.base import check
 
 log = logging.getLogger("paylink.payments")
 
@@ -35,9 +37,8 @@ ABANDONED_ACTION = timedelta(minutes=15)
 ATTEMPT_PREFIX = "attempt:"
 LIVE_STATUSES = ("processing", "requires_action", "requires_confirmation")
 ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
-# What Stripe's ids look like; anything else never reaches Stripe (or the database).
-CONFIRMATION_TOKEN = re.compile(r"^ctoken_[A-Za-z0-9_]{1,200}$")
-INTENT_ID = re.compile(r"^pi_[A-Za-z0-9_]{1,60}$")
+# What a PaymentIntent id looks like; anything else never reaches Stripe (or the database).
+INTENT_ID = re.compile(requests.INTENT_SHAPE)
 # Stripe's limits on a PaymentIntent's description and metadata values.
 DESCRIPTION_MAX, METADATA_MAX = 1000, 500
 MAX_TIP_CENTS = 1_000_000_00
@@ -65,33 +66,12 @@ class PayRequest:
 
     @classmethod
     def from_json(cls, data: Any, **context: Any) -> PayRequest:
-        """The seed client's field names; anything malformed is a clear 422."""
-        if not isinstance(data, dict):
-            raise ServiceError("Send a JSON object.", code="bad_request")
-        agreements = data.get("agreements") or []
-        if not isinstance(agreements, list) or not all(isinstance(a, str) for a in agreements):
-            raise ServiceError("agreements must be a list of agreement ids.", code="bad_request")
-        ints = {}
-        for key, default in (("amountCents", None), ("tipCents", 0)):
-            value = data.get(key, default)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ServiceError(f"{key} must be a whole number of cents.", code="bad_request")
-            ints[key] = value
-        texts = {}
-        for key in ("stripeConfirmationToken", "handledNextAction", "attemptKey"):
-            value = data.get(key)
-            if value is not None and (not isinstance(value, str) or len(value) > 255):
-                raise ServiceError(f"{key} must be a string.", code="bad_request")
-            texts[key] = value
-        for key, shape in (("stripeConfirmationToken", CONFIRMATION_TOKEN),
-                           ("handledNextAction", INTENT_ID)):
-            value = texts[key]
-            if value is not None and not shape.match(value):
-                raise ServiceError(f"{key} is not a Stripe id.", code="bad_request")
+        """The seed client's field names (schemas.requests.PayBody); malformed is a 422."""
+        body = check(requests.PayBody, data, code="bad_request")
         return cls(
-            confirmation_token=texts["stripeConfirmationToken"], agreements=agreements,
-            handled_next_action=texts["handledNextAction"], attempt_key=texts["attemptKey"],
-            amount_cents=ints["amountCents"], tip_cents=ints["tipCents"] or 0, **context,
+            confirmation_token=body.stripeConfirmationToken, agreements=body.agreements or [],
+            handled_next_action=body.handledNextAction, attempt_key=body.attemptKey,
+            amount_cents=body.amountCents, tip_cents=body.tipCents or 0, **context,
         )
 
 
