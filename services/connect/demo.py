@@ -3,10 +3,9 @@ sandbox when it answers. Never fails the seed: without Stripe the demo data stil
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
+
+import requests
 
 from models import Merchant
 from runtime.logs import event
@@ -20,12 +19,10 @@ log = logging.getLogger("paylink.connect")
 
 def _complete_in_sandbox(api_base: str, account: str) -> None:
     """The sandbox's control for "Complete onboarding" (only a sandbox has it)."""
-    request = urllib.request.Request(  # noqa: S310 (STRIPE_API_BASE, set by the operator)
-        f"{api_base.rstrip('/')}/_sandbox/accounts/{account}",
-        data=json.dumps({"complete_onboarding": True}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=5):  # noqa: S310
-        pass
+    # STRIPE_API_BASE is the operator's setting, never the request's.
+    answer = requests.post(f"{api_base.rstrip('/')}/_sandbox/accounts/{account}",
+                           json={"complete_onboarding": True}, timeout=5)
+    answer.raise_for_status()
 
 
 def demo_account(client: gateway.Client, merchant: Merchant, given: str | None,
@@ -45,6 +42,6 @@ def demo_account(client: gateway.Client, merchant: Merchant, given: str | None,
         _complete_in_sandbox(sandbox_base, account)
         refresh(client, merchant)
         return account_for(merchant)
-    except (gateway.StripeError, ServiceError, urllib.error.URLError, OSError) as exc:
+    except (gateway.StripeError, ServiceError, requests.RequestException, OSError) as exc:
         event(log, "demo account not linked", error=type(exc).__name__)
         return None
