@@ -13,6 +13,7 @@ import requests
 import stripe
 
 from models import CustomerPayment, Merchant, StripeEvent, db
+from runtime.config import ConfigError, check_production
 from sandbox.webhooks import sign
 from services.connect import fees
 from tests.api_helpers import Api
@@ -378,3 +379,13 @@ def test_unavailable_pay_page_and_stripe_settings_are_valid_html(
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
     assert [m["message"] for m in messages if m["type"] == "error"] == []
     db.close()
+
+
+def test_production_with_connect_needs_the_connect_webhook_secret():
+    real = {"PAYLINK_ENV": "production", "SECRET_KEY": "s" * 40, "STRIPE_SECRET_KEY": "sk_live_x",
+            "STRIPE_PUBLISHABLE_KEY": "pk_live_x", "STRIPE_CONNECT": True,
+            "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_sandbox_connect"}
+    with pytest.raises(ConfigError, match="STRIPE_CONNECT_WEBHOOK_SECRET"):
+        check_production(real)
+    check_production({**real, "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_real"})
+    check_production({**real, "STRIPE_CONNECT": False})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,9 @@ import stripe
 
 from sandbox.testing import SandboxHandle
 from tests.sandbox.conftest import WebhookReceiver, card_token, wait_for
+
+# Key lists of Stripe's own schemas for these objects (from shared/stripe/openapi-spec3).
+SCHEMAS = Path(__file__).resolve().parent / "data" / "connect_schemas.json"
 
 
 def _onboard(sandbox: SandboxHandle, client: stripe.StripeClient) -> str:
@@ -134,3 +138,24 @@ def test_connect_events_carry_account_and_the_connect_secret(
         assert updated[0]["data"]["object"]["charges_enabled"] is True
     finally:
         sandbox.configure(connect_webhook_secret="whsec_sandbox_connect")
+
+
+def test_connect_objects_use_stripes_own_keys(sandbox: SandboxHandle,
+                                              stripe_client: stripe.StripeClient) -> None:
+    """Account, Account Link and application fee: every required key of Stripe's OpenAPI
+    schema is there, and no key Stripe does not document."""
+    schemas = json.loads(SCHEMAS.read_text())
+    a = _onboard(sandbox, stripe_client)
+    intent = _pay(sandbox, stripe_client, a)
+    link = requests.post(f"{sandbox.url}/v1/account_links", auth=("sk_test_x", ""), data={
+        "account": a, "type": "account_onboarding", "refresh_url": "https://p.example/r",
+        "return_url": "https://p.example/k"}, timeout=10).json()
+    account = requests.get(f"{sandbox.url}/v1/accounts/{a}", auth=("sk_test_x", ""),
+                           timeout=10).json()
+    fee = requests.get(f"{sandbox.url}/v1/application_fees", auth=("sk_test_x", ""),
+                       timeout=10).json()["data"][0]
+    assert fee["charge"] == intent.latest_charge
+    for name, obj in (("account", account), ("account_link", link), ("application_fee", fee)):
+        schema = schemas[name]
+        assert set(schema.get("required", [])) <= set(obj), name
+        assert set(obj) <= set(schema["properties"]), (name, set(obj) - set(schema["properties"]))
