@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 import requests
 import stripe
+from playhouse.migrate import migrate
 
-from models import CustomerPayment, Merchant, StripeEvent, db
+from migrations import _migrator, create_schema
+from migrations import m0006_stripe_connect as m0006
+from models import CustomerPayment, Merchant, SchemaVersion, StripeEvent, db
 from runtime.config import ConfigError, check_production
 from sandbox.webhooks import sign
 from services.connect import fees
+from tests import factories
 from tests.api_helpers import Api
 from tests.conftest import make_test_app, sandbox_config
 from tests.connect_helpers import (
@@ -389,3 +393,29 @@ def test_production_with_connect_needs_the_connect_webhook_secret():
         check_production(real)
     check_production({**real, "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_real"})
     check_production({**real, "STRIPE_CONNECT": False})
+
+
+@pytest.fixture
+def any_conn(any_app):
+    with db.connection_context():
+        yield
+
+
+def test_migration_0006_brings_an_old_schema_up_to_date(any_conn):
+    """A database from before Connect gains the merchant's and the payment's columns."""
+    booking = factories.booking()
+    payments = CustomerPayment._meta.table_name
+    drops = [_migrator().drop_column("merchant", name) for name in m0006.MERCHANT_COLUMNS]
+    drops += [_migrator().drop_column(payments, name) for name in m0006.PAYMENT_COLUMNS]
+    migrate(*drops)
+    SchemaVersion.delete().where(SchemaVersion.version == 6).execute()
+    assert "stripe_charges_enabled" not in {c.name for c in db.get_columns("merchant")}
+    assert create_schema() == 1
+    merchant = Merchant.get_by_id(booking.merchant_id)
+    assert merchant.stripe_charges_enabled is False and merchant.platform_fee_percent_bp is None
+    merchant.stripe_requirements = ["external_account"]
+    merchant.save()
+    assert Merchant.get_by_id(merchant.id).stripe_requirements == ["external_account"]
+    assert {"stripe_account", "application_fee_cents"} <= {
+        c.name for c in db.get_columns(payments)}
+    assert create_schema() == 0
