@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from services.common.errors import ServiceError
 from services.connect.accounts import account_for, refresh, refusal
 from services.connect.onboarding import onboarding_url
+from services.gateway import StripeError
 
 
 def register(bp: Blueprint) -> None:
@@ -40,9 +41,7 @@ def register(bp: Blueprint) -> None:
         merchant = g.console_merchant
         try:
             refresh(current_app.extensions["stripe_client"], merchant)
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        except Exception:  # noqa: BLE001 (Stripe unreachable: the stored status stands)
+        except StripeError:  # unreachable or refused: the stored status stands
             flash("Stripe could not be reached; the status below may be out of date.", "error")
         message = refusal(merchant)
         if merchant.stripe_charges_enabled:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, redirect, request
 
-from sandbox.connect import onboarding_page
+from sandbox.connect import current_account, onboarding_page
 from sandbox.errors import StripeError
 from sandbox.objects import now
 from sandbox.state import current_request, parse_positive_int
@@ -45,7 +45,9 @@ def register(app: Flask, sb: Any, api: Callable[..., Any]) -> None:
     @api("/v1/application_fees", methods=("GET",))
     def list_application_fees(params: dict[str, Any], kind: str) -> dict[str, Any]:
         limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
-        rows = connect.list_fees(limit + 1, params.get("charge"))
+        # The platform's fees; a connected account collected none of its own.
+        rows = [] if current_account.get() else connect.list_fees(limit + 1,
+                                                                   params.get("charge"))
         return {"object": "list", "data": rows[:limit], "has_more": len(rows) > limit,
                 "url": "/v1/application_fees"}
 
