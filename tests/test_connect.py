@@ -348,6 +348,8 @@ def test_single_business_mode_is_unchanged(pay_app, stripe_sdk):
     assert status["connectRequired"] is False and status["canTakeCharges"] is True
     assert Api(client, key).get("/api/v1/merchant").get_json()["merchant"]["platformFee"] == {
         "percentBasisPoints": 0, "percent": "0", "fixedCents": 0, "source": "default"}
+    off = Api(client, key).post("/api/v1/merchant/stripe/onboarding")
+    assert off.status_code == 409 and "Stripe Connect is off" in off.get_json()["message"]
     seeded = open_invoice(pay_app, merchant)
     page = client.get(f"/pay/{seeded['token']}")
     assert b'"stripeAccount": null' in page.data
@@ -419,3 +421,11 @@ def test_migration_0006_brings_an_old_schema_up_to_date(any_conn):
     assert {"stripe_account", "application_fee_cents"} <= {
         c.name for c in db.get_columns(payments)}
     assert create_schema() == 0
+
+
+def test_single_business_console_shows_no_connect_button(app):
+    shop = seed_merchant()
+    page = Console(app.test_client(), shop["email"]).get("/console/settings").data
+    assert b'data-state="not_connected"' in page
+    assert b"payments go to the platform's own Stripe account" in page
+    assert b'data-testid="connect-stripe"' not in page

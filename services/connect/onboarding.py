@@ -8,9 +8,9 @@ from typing import Any
 from models import Merchant
 from runtime.logs import event
 from services import gateway
-from services.common.errors import ServiceError
+from services.common.errors import Conflict, ServiceError
 from services.common.urls import public_url_for
-from services.connect.accounts import account_for, apply_account, log
+from services.connect.accounts import account_for, apply_account, connect_enabled, log
 
 LINK_TYPE = "account_onboarding"
 
@@ -40,7 +40,11 @@ def ensure_account(client: gateway.Client, merchant: Merchant) -> str:
 
 def onboarding_url(client: gateway.Client, merchant: Merchant) -> str:
     """Where to send the merchant now: a fresh Account Link whose refresh and return URLs
-    come back to the console."""
+    come back to the console. Single-business mode has no onboarding: every payment goes
+    to the operator's account (an operator may still link one with connect-merchant)."""
+    if not connect_enabled():
+        raise Conflict("Stripe Connect is off on this platform (STRIPE_CONNECT): payments go "
+                       "to the platform's own Stripe account.", code="connect_off")
     try:
         account = ensure_account(client, merchant)
         link = client.v1.account_links.create(params={
