@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from models import CustomerPayment, db
-from tests.browser_helpers import THREE_DS_FRAME, accept_agreements, type_card
+from tests.browser_helpers import accept_agreements, challenge, type_card
 from tests.connect_helpers import connect_server, open_invoice
 from tests.console_helpers import PASSWORD, html_problems, seed_merchant
 
@@ -96,8 +96,7 @@ def test_customer_pays_with_three_d_secure_on_the_merchants_account(page: Page, 
     accept_agreements(page, seeded["agreements"])
     type_card(page, "4000 0027 6000 3184")
     page.get_by_test_id("pay-button").click()
-    page.frame_locator(THREE_DS_FRAME).get_by_role(
-        "button", name="Complete authentication").click()
+    challenge(page).get_by_role("button", name="Complete", exact=True).click()
     expect(page.get_by_test_id("payment-confirmation")).to_be_visible()
     with db.connection_context():
         payment = CustomerPayment.get()
