@@ -112,11 +112,13 @@ def record_refund(payment: CustomerPayment, stripe_refund_id: str, amount_cents:
                   reason: str | None = None) -> Refund:
     """Apply one Stripe refund once, whoever reports it first (API answer or webhook)."""
     with locked_transaction():
+        # The payment row first: the API's answer and the charge.refunded webhook may race
+        # here, and only after the lock does the check below see the other's committed row.
+        payment = for_update(CustomerPayment.select()
+                             .where(CustomerPayment.id == payment.id)).get()
         existing = Refund.get_or_none(Refund.stripe_refund_id == stripe_refund_id)
         if existing is not None:
             return existing
-        payment = for_update(CustomerPayment.select()
-                             .where(CustomerPayment.id == payment.id)).get()
         amount = min(amount_cents, refundable_cents(payment))
         part = _booking_part(payment, payment.refunded_cents, amount)
         refund = Refund.create(payment=payment, stripe_refund_id=stripe_refund_id,
