@@ -45,7 +45,8 @@ def connect_merchant_command(merchant_uuid: str, account_id: str) -> None:
 @with_appcontext
 def set_platform_fee_command(merchant_uuid: str, percent: str | None, fixed_cents: int | None,
                              clear: bool) -> None:
-    """Override the platform fee for one merchant (percent and/or fixed cents)."""
+    """Override the platform fee for one merchant: percent and fixed cents (a part not
+    given is 0); --clear goes back to the environment's default."""
     if not clear and percent is None and fixed_cents is None:
         raise click.UsageError("Give --percent, --fixed-cents or --clear.")
     with db.connection_context():
