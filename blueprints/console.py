@@ -29,6 +29,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from blueprints import console_stripe
 from blueprints.console_forms import (
     BrandingForm,
     LoginForm,
@@ -42,6 +43,7 @@ from services.bookings.admin import get_booking, set_customer_locale
 from services.common import locales
 from services.common.errors import ServiceError
 from services.common.text import problem
+from services.connect.accounts import status as connect_status
 from services.invoices.lifecycle import close_invoice, delete_invoice, reopen_invoice, send_invoice
 from services.invoices.links import pay_url
 from services.invoices.queries import get_invoice
@@ -62,6 +64,7 @@ from services.merchants.settings import update_settings
 from services.payments.refunds import get_payment, refund_payment
 
 bp = Blueprint("console", __name__, url_prefix="/console", cli_group=None)
+console_stripe.register(bp)  # Settings → Stripe (Connect onboarding)
 PUBLIC_ENDPOINTS = ("console.login",)
 SESSION_KEYS = ("console_user", "console_proof")
 
@@ -319,7 +322,8 @@ def _settings_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
             branding = BrandingForm(formdata=None, name=owner.name, logo_url=owner.logo_url,
                                     brand_color=owner.brand_color)
     return render_template("console/settings.html", origins_form=origins,
-                           branding_form=branding, new_key=forms.get("new_key")), status
+                           branding_form=branding, new_key=forms.get("new_key"),
+                           stripe=connect_status(owner)), status
 
 
 def _save_settings(form: Any, data: dict[str, Any]) -> bool:

@@ -28,6 +28,7 @@ from services.common.errors import ServiceError
 from services.common.locales import N_
 from services.common.money import format_money
 from services.common.urls import public_url_for
+from services.connect.accounts import account_for
 from services.invoices import tokens
 from services.invoices.links import invoice_for_token
 from services.payments.attempts import complete_next_action, pay
@@ -41,7 +42,7 @@ GONE_STATES = ("deleted", "expired")
 # The state line's words (data-state keeps the code).
 STATE_LABELS = {"open": N_("open"), "paid": N_("paid"), "closed": N_("closed"),
                 "canceled": N_("canceled"), "no_balance": N_("no balance"),
-                "slot_unavailable": N_("slot unavailable")}
+                "slot_unavailable": N_("slot unavailable"), "unavailable": N_("unavailable")}
 CSRF_MESSAGE = N_("This page has expired. Please reload it and try again.")
 
 
@@ -120,6 +121,7 @@ def render_page(token: str, nonce: str, invoice: Invoice, agreements: list[Agree
         context["csrf_token"] = tokens.make_csrf(current_app.config["SECRET_KEY"], nonce)
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
         context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]
+        context["stripe_account"] = account_for(merchant)  # Stripe.js's stripeAccount
     elif state == "paid":
         payment = (
             CustomerPayment.select().where(CustomerPayment.invoice == invoice.id)

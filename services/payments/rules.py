@@ -22,6 +22,7 @@ from runtime.logs import event
 from services.bookings.records import slot_available
 from services.common.errors import ServiceError
 from services.common.locales import N_
+from services.connect.accounts import UNAVAILABLE_MESSAGE, refusal
 from services.schemas import requests
 from services.schemas.base import check
 
@@ -129,6 +130,8 @@ def unpayable_reason(invoice: Invoice, booking: Booking,
         return "no_balance", N_("There is no balance due on this booking.")
     if not slot_available(booking, held_seats):
         return "slot_unavailable", N_("Sorry, this time slot is no longer available.")
+    if refusal(invoice.merchant):  # Connect: no account that can take charges
+        return "unavailable", UNAVAILABLE_MESSAGE
     return None
 
 

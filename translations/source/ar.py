@@ -96,4 +96,6 @@ T = {
     "balance": "الرصيد المتبقي المستحق: %(amount)s",
     "sms": "%(merchant)s: مبلغ %(amount)s مستحق مقابل %(activity)s. ادفع: %(url)s",
     "sms_short": "مبلغ %(amount)s مستحق. ادفع: %(url)s",
+    "state_unavailable": "غير متاحة",
+    "merchant_unavailable": "لا يمكن لهذا التاجر قبول المدفوعات حاليًا.",
 }

@@ -98,4 +98,6 @@ T = {
     "balance": "Оставаща дължима сума: %(amount)s",
     "sms": "%(merchant)s: %(amount)s за %(activity)s. Платете: %(url)s",
     "sms_short": "%(amount)s за плащане: %(url)s",
+    "state_unavailable": "недостъпна",
+    "merchant_unavailable": "Този търговец не може да приема плащания в момента.",
 }

@@ -99,4 +99,6 @@ T = {
     "balance": "Zbývá uhradit: %(amount)s",
     "sms": "%(merchant)s: %(amount)s k uhrade za %(activity)s. Zaplatit: %(url)s",
     "sms_short": "%(amount)s k uhrade. Zaplatit: %(url)s",
+    "state_unavailable": "nedostupná",
+    "merchant_unavailable": "Tento obchodník teď nemůže přijímat platby.",
 }

@@ -97,4 +97,6 @@ T = {
     "balance": "Udestående beløb: %(amount)s",
     "sms": "%(merchant)s: %(amount)s skal betales for %(activity)s. Betal: %(url)s",
     "sms_short": "%(amount)s skal betales. Betal: %(url)s",
+    "state_unavailable": "utilgængelig",
+    "merchant_unavailable": "Denne forhandler kan ikke modtage betalinger lige nu.",
 }

@@ -108,4 +108,6 @@ T = {
     "balance": "Noch offener Betrag: %(amount)s",
     "sms": "%(merchant)s: %(amount)s fällig für %(activity)s. Zahlen: %(url)s",
     "sms_short": "%(amount)s fällig. Zahlen: %(url)s",
+    "state_unavailable": "nicht verfügbar",
+    "merchant_unavailable": "Dieser Anbieter kann derzeit keine Zahlungen annehmen.",
 }

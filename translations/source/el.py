@@ -102,4 +102,6 @@ T = {
     "balance": "Υπόλοιπο προς πληρωμή: %(amount)s",
     "sms": "%(merchant)s: %(amount)s για %(activity)s. Πληρωμή: %(url)s",
     "sms_short": "%(amount)s πληρωτέα: %(url)s",
+    "state_unavailable": "μη διαθέσιμο",
+    "merchant_unavailable": "Αυτή η επιχείρηση δεν μπορεί να δεχτεί πληρωμές αυτή τη στιγμή.",
 }

@@ -102,4 +102,6 @@ T = {
     "balance": "Saldo pendiente: %(amount)s",
     "sms": "%(merchant)s: %(amount)s pendientes por %(activity)s. Paga: %(url)s",
     "sms_short": "%(amount)s pendientes. Paga: %(url)s",
+    "state_unavailable": "no disponible",
+    "merchant_unavailable": "Este comercio no puede aceptar pagos en este momento.",
 }

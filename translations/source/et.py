@@ -97,4 +97,6 @@ T = {
     "balance": "Veel tasuda: %(amount)s",
     "sms": "%(merchant)s: %(activity)s, tasuda %(amount)s. Maksa: %(url)s",
     "sms_short": "Tasuda %(amount)s. Maksa: %(url)s",
+    "state_unavailable": "pole saadaval",
+    "merchant_unavailable": "See kaupmees ei saa praegu makseid vastu võtta.",
 }

@@ -98,4 +98,6 @@ T = {
     "balance": "Maksamatta vielä: %(amount)s",
     "sms": "%(merchant)s: %(activity)s, maksettavana %(amount)s. Maksa: %(url)s",
     "sms_short": "Maksettavana %(amount)s. Maksa: %(url)s",
+    "state_unavailable": "ei käytettävissä",
+    "merchant_unavailable": "Tämä kauppias ei voi ottaa vastaan maksuja juuri nyt.",
 }

@@ -100,4 +100,6 @@ T = {
     "balance": "Natitirang babayaran: %(amount)s",
     "sms": "%(merchant)s: %(amount)s ang babayaran para sa %(activity)s. Bayad: %(url)s",
     "sms_short": "%(amount)s ang babayaran. Bayad: %(url)s",
+    "state_unavailable": "hindi available",
+    "merchant_unavailable": "Hindi makatanggap ng bayad ang merchant na ito sa ngayon.",
 }

@@ -106,4 +106,6 @@ T = {
     "balance": "Solde restant dû : %(amount)s",
     "sms": "%(merchant)s : %(amount)s à payer pour %(activity)s. Payer : %(url)s",
     "sms_short": "%(amount)s à payer. Payer : %(url)s",
+    "state_unavailable": "indisponible",
+    "merchant_unavailable": "Ce marchand ne peut pas accepter de paiements pour le moment.",
 }

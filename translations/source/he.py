@@ -91,4 +91,6 @@ T = {
     "balance": "יתרה לתשלום: %(amount)s",
     "sms": "%(merchant)s: %(amount)s לתשלום עבור %(activity)s. לתשלום: %(url)s",
     "sms_short": "%(amount)s לתשלום: %(url)s",
+    "state_unavailable": "לא זמינה",
+    "merchant_unavailable": "בית העסק הזה לא יכול לקבל תשלומים כרגע.",
 }

@@ -98,4 +98,6 @@ T = {
     "balance": "Preostalo za platiti: %(amount)s",
     "sms": "%(merchant)s: %(amount)s za placanje za %(activity)s. Platite: %(url)s",
     "sms_short": "%(amount)s za placanje. Platite: %(url)s",
+    "state_unavailable": "nedostupno",
+    "merchant_unavailable": "Ovaj trgovac trenutačno ne može primati uplate.",
 }

@@ -98,4 +98,6 @@ T = {
     "balance": "Még fizetendő: %(amount)s",
     "sms": "%(merchant)s: %(amount)s fizetendo - %(activity)s. Fizetes: %(url)s",
     "sms_short": "%(amount)s fizetendo. Fizetes: %(url)s",
+    "state_unavailable": "nem elérhető",
+    "merchant_unavailable": "Ez a kereskedő jelenleg nem tud fizetést fogadni.",
 }

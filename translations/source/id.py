@@ -97,4 +97,6 @@ T = {
     "balance": "Sisa tagihan: %(amount)s",
     "sms": "%(merchant)s: tagihan %(amount)s untuk %(activity)s. Bayar: %(url)s",
     "sms_short": "Tagihan %(amount)s. Bayar: %(url)s",
+    "state_unavailable": "tidak tersedia",
+    "merchant_unavailable": "Penjual ini tidak dapat menerima pembayaran saat ini.",
 }

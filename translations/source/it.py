@@ -102,4 +102,6 @@ T = {
     "balance": "Saldo ancora dovuto: %(amount)s",
     "sms": "%(merchant)s: %(amount)s da pagare per %(activity)s. Paga: %(url)s",
     "sms_short": "%(amount)s da pagare. Paga: %(url)s",
+    "state_unavailable": "non disponibile",
+    "merchant_unavailable": "Questo esercente non può accettare pagamenti al momento.",
 }

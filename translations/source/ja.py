@@ -89,4 +89,6 @@ T = {
     "balance": "残りのお支払い額：%(amount)s",
     "sms": "%(merchant)s：%(activity)s %(amount)sのお支払い %(url)s",
     "sms_short": "%(amount)sのお支払い %(url)s",
+    "state_unavailable": "利用不可",
+    "merchant_unavailable": "この事業者は現在お支払いを受け付けることができません。",
 }

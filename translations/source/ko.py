@@ -89,4 +89,6 @@ T = {
     "balance": "남은 결제 금액: %(amount)s",
     "sms": "%(merchant)s: %(activity)s %(amount)s 결제 %(url)s",
     "sms_short": "%(amount)s 결제 %(url)s",
+    "state_unavailable": "이용 불가",
+    "merchant_unavailable": "이 판매자는 현재 결제를 받을 수 없습니다.",
 }

@@ -99,4 +99,6 @@ T = {
     "balance": "Dar mokėtina: %(amount)s",
     "sms": "%(merchant)s: moketina %(amount)s uz %(activity)s. Moketi: %(url)s",
     "sms_short": "Moketina %(amount)s. Moketi: %(url)s",
+    "state_unavailable": "neprieinama",
+    "merchant_unavailable": "Šis prekybininkas šiuo metu negali priimti mokėjimų.",
 }

@@ -105,4 +105,6 @@ T = {
     "balance": "Vēl jāmaksā: %(amount)s",
     "sms": "%(merchant)s: jamaksa %(amount)s par %(activity)s. Maksat: %(url)s",
     "sms_short": "Jamaksa %(amount)s. Maksat: %(url)s",
+    "state_unavailable": "nav pieejams",
+    "merchant_unavailable": "Šis tirgotājs pašlaik nevar pieņemt maksājumus.",
 }

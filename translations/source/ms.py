@@ -99,4 +99,6 @@ T = {
     "balance": "Baki yang perlu dibayar: %(amount)s",
     "sms": "%(merchant)s: %(amount)s perlu dibayar untuk %(activity)s. Bayar: %(url)s",
     "sms_short": "%(amount)s perlu dibayar. Bayar: %(url)s",
+    "state_unavailable": "tidak tersedia",
+    "merchant_unavailable": "Peniaga ini tidak dapat menerima pembayaran buat masa ini.",
 }

@@ -106,4 +106,6 @@ T = {
     "balance": "Bilanċ li għad irid jitħallas: %(amount)s",
     "sms": "%(merchant)s: %(amount)s dovuti ghal %(activity)s. Hallas: %(url)s",
     "sms_short": "%(amount)s dovuti. Hallas: %(url)s",
+    "state_unavailable": "mhux disponibbli",
+    "merchant_unavailable": "Dan in-negozjant ma jistax jaċċetta ħlasijiet bħalissa.",
 }

@@ -97,4 +97,6 @@ T = {
     "balance": "Gjenstående å betale: %(amount)s",
     "sms": "%(merchant)s: %(amount)s å betale for %(activity)s. Betal: %(url)s",
     "sms_short": "%(amount)s å betale. Betal: %(url)s",
+    "state_unavailable": "utilgjengelig",
+    "merchant_unavailable": "Denne forhandleren kan ikke ta imot betalinger akkurat nå.",
 }

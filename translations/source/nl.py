@@ -98,4 +98,6 @@ T = {
     "balance": "Nog te betalen: %(amount)s",
     "sms": "%(merchant)s: %(amount)s te betalen voor %(activity)s. Betaal: %(url)s",
     "sms_short": "%(amount)s te betalen. Betaal: %(url)s",
+    "state_unavailable": "niet beschikbaar",
+    "merchant_unavailable": "Deze verkoper kan op dit moment geen betalingen ontvangen.",
 }

@@ -100,4 +100,6 @@ T = {
     "balance": "Pozostało do zapłaty: %(amount)s",
     "sms": "%(merchant)s: %(amount)s do zaplaty za %(activity)s. Zaplac: %(url)s",
     "sms_short": "%(amount)s do zaplaty. Zaplac: %(url)s",
+    "state_unavailable": "niedostępna",
+    "merchant_unavailable": "Ten sprzedawca nie może teraz przyjmować płatności.",
 }

@@ -101,4 +101,6 @@ T = {
     "balance": "Saldo ainda em dívida: %(amount)s",
     "sms": "%(merchant)s: %(amount)s a pagar por %(activity)s. Pague: %(url)s",
     "sms_short": "%(amount)s a pagar. Pague: %(url)s",
+    "state_unavailable": "indisponível",
+    "merchant_unavailable": "Este comerciante não pode aceitar pagamentos neste momento.",
 }

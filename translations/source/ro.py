@@ -104,4 +104,6 @@ T = {
     "balance": "Sold rămas de plată: %(amount)s",
     "sms": "%(merchant)s: %(amount)s de plata pentru %(activity)s. Platiti: %(url)s",
     "sms_short": "%(amount)s de plata. Platiti: %(url)s",
+    "state_unavailable": "indisponibilă",
+    "merchant_unavailable": "Acest comerciant nu poate accepta plăți în acest moment.",
 }

@@ -103,4 +103,6 @@ T = {
     "balance": "Осталось оплатить: %(amount)s",
     "sms": "%(merchant)s: %(amount)s за %(activity)s. Оплата: %(url)s",
     "sms_short": "К оплате %(amount)s: %(url)s",
+    "state_unavailable": "недоступен",
+    "merchant_unavailable": "Этот продавец сейчас не может принимать платежи.",
 }

@@ -99,4 +99,6 @@ T = {
     "balance": "Zostáva uhradiť: %(amount)s",
     "sms": "%(merchant)s: %(amount)s na uhradu za %(activity)s. Zaplatit: %(url)s",
     "sms_short": "%(amount)s na uhradu. Zaplatit: %(url)s",
+    "state_unavailable": "nedostupná",
+    "merchant_unavailable": "Tento obchodník teraz nemôže prijímať platby.",
 }

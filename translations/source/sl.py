@@ -100,4 +100,6 @@ T = {
     "balance": "Še za plačilo: %(amount)s",
     "sms": "%(merchant)s: %(amount)s za placilo za %(activity)s. Placajte: %(url)s",
     "sms_short": "%(amount)s za placilo. Placajte: %(url)s",
+    "state_unavailable": "ni na voljo",
+    "merchant_unavailable": "Ta trgovec trenutno ne more sprejemati plačil.",
 }

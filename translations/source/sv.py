@@ -97,4 +97,6 @@ T = {
     "balance": "Kvar att betala: %(amount)s",
     "sms": "%(merchant)s: %(amount)s att betala för %(activity)s. Betala: %(url)s",
     "sms_short": "%(amount)s att betala. Betala: %(url)s",
+    "state_unavailable": "inte tillgänglig",
+    "merchant_unavailable": "Den här säljaren kan inte ta emot betalningar just nu.",
 }

@@ -89,4 +89,6 @@ T = {
     "balance": "ยอดคงค้าง: %(amount)s",
     "sms": "%(merchant)s: ยอดชำระ %(amount)s สำหรับ %(activity)s ชำระ: %(url)s",
     "sms_short": "ยอดชำระ %(amount)s: %(url)s",
+    "state_unavailable": "ไม่พร้อมใช้งาน",
+    "merchant_unavailable": "ร้านค้านี้ไม่สามารถรับชำระเงินได้ในขณะนี้",
 }

@@ -100,4 +100,6 @@ T = {
     "balance": "Kalan borç: %(amount)s",
     "sms": "%(merchant)s: %(activity)s icin %(amount)s odeme. Ode: %(url)s",
     "sms_short": "%(amount)s odeme. Ode: %(url)s",
+    "state_unavailable": "kullanılamıyor",
+    "merchant_unavailable": "Bu satıcı şu anda ödeme kabul edemiyor.",
 }

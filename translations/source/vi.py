@@ -95,4 +95,6 @@ T = {
     "balance": "Số tiền còn phải trả: %(amount)s",
     "sms": "%(merchant)s: can thanh toan %(amount)s cho %(activity)s. Tra: %(url)s",
     "sms_short": "Can thanh toan %(amount)s: %(url)s",
+    "state_unavailable": "không khả dụng",
+    "merchant_unavailable": "Người bán này hiện không thể nhận thanh toán.",
 }

@@ -89,4 +89,6 @@ T = {
     "balance": "尚待支付：%(amount)s",
     "sms": "%(merchant)s：%(activity)s待付%(amount)s 付款：%(url)s",
     "sms_short": "待付%(amount)s：%(url)s",
+    "state_unavailable": "無法使用",
+    "merchant_unavailable": "此商家目前無法收款。",
 }

@@ -89,4 +89,6 @@ T = {
     "balance": "剩余应付：%(amount)s",
     "sms": "%(merchant)s：%(activity)s待付%(amount)s 付款：%(url)s",
     "sms_short": "待付%(amount)s：%(url)s",
+    "state_unavailable": "不可用",
+    "merchant_unavailable": "该商家目前无法收款。",
 }
