@@ -14,6 +14,9 @@ from babel.messages.pofile import read_po
 
 from models import Booking, CustomerPayment, Invoice, Slot, db, utcnow
 from services.common.locales import LOCALES, RTL, babel_name, choices
+from tests.conftest import make_test_app, sandbox_config
+from tests.connect_helpers import open_invoice
+from tests.console_helpers import seed_merchant
 from tests.pay_helpers import new_invoice
 from tests.test_html_valid import _set, vnu  # noqa: F401 (the vnu fixture)
 from tests.test_i18n_catalogs import script
@@ -202,3 +205,23 @@ def test_pay_js_language_header_is_honoured(app):
                          headers={"Accept-Language": "ja"})
     assert answer.get_json()["message"] == (
         "このページの有効期限が切れました。ページを再読み込みしてもう一度お試しください。")
+
+
+def test_connect_unavailable_state_in_every_locale(sqlite_url, sandbox):
+    """Connect on, a merchant without an account that can take charges: the 'unavailable'
+    page speaks each language too."""
+    app = make_test_app(sqlite_url, **sandbox_config(sandbox), STRIPE_CONNECT=True)
+    client = app.test_client()
+    shop = seed_merchant()
+    with db.connection_context():
+        seeded = open_invoice(app, shop["merchant"], check_account=False)
+    path = f"/pay/{seeded['token']}"
+    english = client.get(path).get_data(as_text=True)
+    assert 'data-state="unavailable"' in english
+    assert "This merchant cannot take payments right now." in english
+    for tag in set(LOCALES) - {"en", "en-GB"}:
+        html = render(client, path, tag)
+        page = parse(html)
+        assert page.root.get("lang") == tag
+        assert "This merchant cannot take payments" not in html, tag
+        assert ">unavailable<" not in html, tag
