@@ -23,6 +23,7 @@ from services.bookings.records import held_seats, joined_agreements
 from services.common.fields import isoformat
 from services.common.money import format_money, minor_units, to_decimal
 from services.payments.rules import amount_due_now
+from services.reminders.schedule import customer_zone, due_text
 
 
 @lru_cache(maxsize=1024)
@@ -79,6 +80,8 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
         "locale_tag": locale.replace("_", "-"),
         "memo": invoice.memo,
         "confirmation_code": booking.confirmation_code,
+        "due_by": due_text(invoice.due_at, customer_zone(booking.customer, merchant), locale)
+        if invoice.due_at else None,
     }
 
 

@@ -72,6 +72,8 @@ class Invoice(Shape):
     closed_at: Time = None
     deleted_at: Time = None
     expires_at: Time = None
+    due_at: Time = None
+    dueAt: Time = None
     created_at: Time = None
     updated_at: Time = None
 
@@ -81,6 +83,7 @@ class CustomerOut(Shape):
     name: str | None = None
     email: Opt = None
     phone: Opt = None
+    timezone: Opt = None
 
 
 class AgreementRef(Shape):
@@ -139,6 +142,9 @@ class Merchant(Shape):
     webhook_secret: Opt = None
     calendar_sync: bool | None = None
     branding: Branding | None = None
+    reminders: list[int] | None = None
+    notification_email: Opt = None
+    address: Opt = None
 
 
 class RefundPayment(Shape):
