@@ -16,6 +16,7 @@ from models import Booking, Invoice, InvoiceReminder, db
 from services.invoices.lifecycle import send_invoice
 from services.reminders.runner import queue_due_reminders
 from tests import factories
+from tests.api_helpers import Api, new_merchant
 from tests.conftest import free_port, make_test_app, sandbox_config
 from tests.console_helpers import Inbox
 from tests.pay_helpers import ctoken, pay_api
@@ -135,7 +136,6 @@ def test_sms_reminders_wait_for_the_morning_in_the_customers_zone(mail_app, smtp
 
 
 def test_schedule_rules_in_the_api(app, client):
-    from tests.api_helpers import Api, new_merchant
     _, key = new_merchant()
     api = Api(client, key)
     assert api.get("/api/v1/merchant").get_json()["merchant"]["reminders"] == [-3, 0, 2]
@@ -152,7 +152,8 @@ def test_schedule_rules_in_the_api(app, client):
     assert booking["customer"]["timezone"] == "Asia/Tokyo"
     created = api.invoice(booking["uuid"], dueAt="2030-05-20T10:00:00Z")
     assert created["due_at"] == created["dueAt"] and created["dueAt"].startswith("2030-05-20T10")
-    past = api.post("/api/v1/invoices", {"booking": booking["uuid"], "due_at": "2001-01-01T00:00:00Z"})
+    past = api.post("/api/v1/invoices", {"booking": booking["uuid"],
+                                         "due_at": "2001-01-01T00:00:00Z"})
     assert past.status_code == 422 and past.get_json()["field"] == "due_at"
     bad_zone = api.post("/api/v1/bookings", {"external_ref": "z", "activity": "A",
                         "date": "2030-06-01", "customer": {"name": "Z", "timezone": "Mars/Base"},

@@ -1,14 +1,16 @@
 """The PDF receipt, drawn with fpdf2 (pure Python, no system libraries, maintained).
 
-Fonts are embedded (subset): DejaVu Sans covers Latin, Greek, Cyrillic, Arabic, Hebrew and
-more; Droid Sans Fallback (Debian fonts-droid-fallback, Apache 2.0) is the fallback for
-Chinese, Japanese and Korean. Text shaping (uharfbuzz) joins Arabic letters and lays out
-right-to-left runs. scripts/setup.sh installs both fonts; without them the core Helvetica
-is used and only Latin-1 text prints (other characters become "?").
+Fonts are embedded (subset): DejaVu Sans (fonts-dejavu-core, free licence) covers Latin,
+Greek, Cyrillic, Arabic, Hebrew and more; the fallbacks are Droid Sans Fallback
+(fonts-droid-fallback, Apache 2.0) for Chinese and Japanese and Nanum Gothic (fonts-nanum,
+OFL) for Korean. Text shaping (uharfbuzz) joins Arabic letters and lays out right-to-left
+runs. scripts/setup.sh installs the fonts; a missing fallback leaves its script blank, and
+without DejaVu the core Helvetica prints Latin-1 only (other characters become "?").
 """
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,30 +18,45 @@ from fpdf import FPDF
 
 from services.documents.receipt_data import Receipt
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/droid"))
+# fontTools reports every table it cannot subset (Nanum's hinting tables) at WARNING.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+FONT_DIRS = tuple(Path("/usr/share/fonts/truetype") / d for d in ("dejavu", "droid", "nanum"))
 MAIN = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
-CJK = "DroidSansFallbackFull.ttf"
+FALLBACKS = {"cjk": "DroidSansFallbackFull.ttf", "hangul": "NanumGothic.ttf"}
+# Which fallback a character needs (parsing a CJK font costs ~0.5 s: only when used).
+RANGES = {"hangul": ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF)),
+          "cjk": ((0x2E80, 0x30FF), (0x3400, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))}
+
+
+def _needed(text: str) -> set[str]:
+    points = {ord(ch) for ch in text if ord(ch) >= 0x1100}
+    return {family for family, ranges in RANGES.items()
+            if any(lo <= p <= hi for p in points for lo, hi in ranges)}
 
 
 @lru_cache(maxsize=1)
 def _fonts() -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for name in (*MAIN, CJK):
+    for name in (*MAIN, *FALLBACKS.values()):
         for folder in FONT_DIRS:
             if (folder / name).is_file():
                 found[name] = folder / name
     return found
 
 
-def _setup(pdf: FPDF) -> str:
+def _setup(pdf: FPDF, text: str) -> str:
     fonts = _fonts()
     if not all(name in fonts for name in MAIN):
         return "helvetica"
     pdf.add_font("body", "", str(fonts[MAIN[0]]))
     pdf.add_font("body", "B", str(fonts[MAIN[1]]))
-    if CJK in fonts:
-        pdf.add_font("cjk", "", str(fonts[CJK]))
-        pdf.set_fallback_fonts(["cjk"], exact_match=False)
+    needed = _needed(text)
+    fallbacks = [family for family, name in FALLBACKS.items()
+                 if name in fonts and family in needed]
+    for family in fallbacks:
+        pdf.add_font(family, "", str(fonts[FALLBACKS[family]]))
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
     pdf.set_text_shaping(True)  # uharfbuzz: Arabic joining, right-to-left runs
     return "body"
 
@@ -57,7 +74,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.set_title(f"Receipt {receipt.confirmation_number}")
     pdf.set_author(receipt.merchant)
     pdf.set_creator("paylink")
-    family = _setup(pdf)
+    family = _setup(pdf, repr(receipt))
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
     width = pdf.epw
