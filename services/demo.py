@@ -30,6 +30,7 @@ def _demo_merchant() -> tuple[Merchant, str | None]:
     merchant, api_key = create_merchant(
         DEMO_MERCHANT, currency="usd", locale="en_US", brand_color="#0b5cab",
         support_email="hello@bluelagoon.example", calendar_sync=True,
+        address="North Pier 4, Split, Croatia", notification_email="bookings@bluelagoon.example",
     )
     Agreement.create(merchant=merchant, title="Liability waiver", body=WAIVER)
     Agreement.create(merchant=merchant, title="Cancellation policy", body=CANCELLATION)
@@ -66,5 +67,6 @@ def seed_demo() -> dict[str, Any]:
     )
     invoice = create_invoice(
         booking, confirm_on_pay=True, memo="See you at the north pier at 9:15!",
+        due_at=utcnow().replace(microsecond=0) + timedelta(days=7),
     )
     return {"merchant": merchant, "booking": booking, "invoice": invoice, "api_key": api_key}
