@@ -73,8 +73,8 @@ def test_pay_pages_with_due_date_and_documents_are_valid(app, tmp_path, vnu):  #
     assert_valid(vnu, files)
 
 
-def assert_valid(vnu: list[str], files: list[Path]) -> None:
-    result = subprocess.run([*vnu, *map(str, files)], capture_output=True, text=True,
+def assert_valid(checker: list[str], files: list[Path]) -> None:
+    result = subprocess.run([*checker, *map(str, files)], capture_output=True, text=True,
                             timeout=120)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
     assert [f"{Path(m['url']).name}: {m['message']}" for m in messages
