@@ -216,6 +216,13 @@ def engine_rows(report: Report, engine: Engine, opts: Any, tmp: Path,
                    fmt_wrk(r, base) + f" (runs: {runs(('small', kind, 't3'))}); "
                    f"×{r.rps / bare.rps:.2f} of a bare Flask string",
                    "≥ 0.7 × same work", r.rps / base >= 0.7 and r.errors == 0)
+    steady_same = in_process_same_work(engine.served(small_url), sql_file, small["t3"])
+    for kind in ("page", "api"):
+        ms_app, ms_same = steady_same[kind]
+        report.add(name, f"{names[kind]}, in-process p10 against the same work (no HTTP "
+                   "server: steadier than wrk here)",
+                   f"{ms_app:.2f} vs {ms_same:.2f} ms, ×{ms_same / ms_app:.2f}",
+                   "≥ 0.7 × same work", ms_same / ms_app >= 0.7)
     report.add(name, "information: a bare Flask string, same gunicorn",
                f"{bare.rps:,.0f} req/s, p50 {bare.p50_ms:.1f} ms, p99 {bare.p99_ms:.1f} ms "
                f"(runs: {runs(('bare', 'page', 't3'))})", "", None)
@@ -261,6 +268,25 @@ def in_process_scale(small_url: str, large_url: str, small: dict[str, Any],
                 value = low_ms(client, path, 150)
                 best[(size, kind)] = min(best.get((size, kind), value), value)
     return {kind: (best[("small", kind)], best[("large", kind)]) for kind in ("page", "api")}
+
+
+def in_process_same_work(url: str, sql_file: Path,
+                         target: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The app and the same-work baseline without HTTP, one thread, interleaved rounds, the
+    best 10th percentile of each (as in_process_scale)."""
+    os.environ["DATABASE_URL"], os.environ[same_work_app.SQL_ENV] = url, str(sql_file)
+    same_work_app.reset()  # the baseline binds its database on first use: this engine's
+    clients = {"app": create_app({"DATABASE_URL": url, **IN_PROCESS}).test_client(),
+               "same": same_work_app.app.test_client()}
+    paths = {"page": f"/pay/{target['token']}", "api": f"/api/v1/invoices/{target['uuid']}"}
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(3):
+        for who, client in clients.items():
+            for kind, path in paths.items():
+                assert client.get(path).status_code == 200, (who, kind)
+                value = low_ms(client, path, 150)
+                best[(who, kind)] = min(best.get((who, kind), value), value)
+    return {kind: (best[("app", kind)], best[("same", kind)]) for kind in paths}
 
 
 # ---- in-process: queries and cart-line linearity ----------------------------------------------

@@ -350,6 +350,13 @@ def _database() -> Database:
     return _db
 
 
+def reset() -> None:
+    """Forget the database and statements (the bench runs one engine after another)."""
+    global _db
+    _db = None
+    _statements.clear()
+
+
 def _nonce_of(token: str) -> str | None:
     try:
         return _serializer.loads(token)
@@ -358,6 +365,7 @@ def _nonce_of(token: str) -> str | None:
 
 
 def _fetch(kind: str, key: str) -> tuple[dict[str, Record], list[Record], dict] | None:
+    """The first statement's records; a later statement's rows go in extras["later"]."""
     database = _database()
     found = None
     for statement in _statements[kind]:
@@ -366,7 +374,42 @@ def _fetch(kind: str, key: str) -> tuple[dict[str, Record], list[Record], dict] 
             if not rows:
                 return None
             found = records(statement["sql"], rows)
+            found[2]["later"] = []
+        else:
+            found[2]["later"].append((statement["sql"], rows))
     return found
+
+
+def _utc_text(value: Any) -> str | None:
+    value = _to_datetime(value)
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
+def payments_of(sql: str, rows: list[tuple]) -> list[dict[str, Any]]:
+    """The read's payment history from its payments-with-refunds statement, as the app."""
+    columns, aliases = _layout(sql)
+    payments: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        tables: dict[str, Record] = {}
+        for (alias, column), value in zip(columns, row, strict=True):
+            tables.setdefault(aliases.get(alias or "", ""), Record())[column] = value
+        payment, refund = tables[aliases["t1"]], tables.get(aliases.get("t2", "")) or Record()
+        entry = payments.get(payment.id)
+        if entry is None:
+            paid, refunded = payment.amount_cents + payment.tip_cents, payment.refunded_cents
+            entry = payments[payment.id] = {
+                "amountCents": payment.amount_cents, "tipCents": payment.tip_cents,
+                "currency": payment.currency, "createdAt": _utc_text(payment.created_at),
+                "refundedCents": refunded, "refunds": [], "cardBrand": payment.card_brand,
+                "cardLast4": payment.card_last4,
+                "confirmationNumber": payment.confirmation_number,
+                "status": ("succeeded" if refunded == 0 else
+                           "refunded" if refunded >= paid else "partially_refunded"),
+            }
+        if refund.id is not None:
+            entry["refunds"].append({"amountCents": refund.amount_cents,
+                                     "createdAt": _utc_text(refund.created_at)})
+    return list(payments.values())
 
 
 def _respond(body: Any, nonce: str, status: int = 200) -> Any:
@@ -457,6 +500,7 @@ def read(uuid: str) -> Any:
         "end": _iso(booking.end_time), "endDate": _iso(booking.end_date),
         "agreements": [{"uuid": a.uuid, "title": a.title, "body": a.body, "version": a.version}
                        for a in agreements],
+        "payments": [p for sql, rows in extras["later"] for p in payments_of(sql, rows)],
     }
     return _respond(body, secrets.token_urlsafe(16))
 

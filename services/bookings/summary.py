@@ -20,6 +20,7 @@ from models import (
     Slot,
 )
 from services.bookings.records import held_seats, joined_agreements
+from services.common.compiled import CompiledSelect
 from services.common.fields import isoformat
 from services.common.money import format_money, minor_units, to_decimal
 from services.payments.rules import amount_due_now
@@ -109,19 +110,26 @@ def invoice_page_query() -> Any:
     )
 
 
-def _page(where: Any) -> tuple[Invoice, list[Agreement]] | None:
-    rows = list(invoice_page_query().where(where, Invoice.deleted_at.is_null()))
+# Every view of a pay link runs these; their SQL text is built once (common.compiled).
+_BY_NONCE = CompiledSelect(lambda nonce: invoice_page_query().where(
+    Invoice.token == nonce, Invoice.deleted_at.is_null()))
+_BY_UUID = CompiledSelect(lambda uuid: invoice_page_query().where(
+    Invoice.uuid == uuid, Invoice.deleted_at.is_null()))
+
+
+def _page(select: CompiledSelect, value: str) -> tuple[Invoice, list[Agreement]] | None:
+    rows = select.rows(value)
     return (rows[0], joined_agreements(rows)) if rows else None
 
 
 def page_rows(nonce: str) -> tuple[Invoice, list[Agreement]] | None:
     """A live invoice by its link nonce, with its booking's agreements; None otherwise."""
-    return _page(Invoice.token == nonce)
+    return _page(_BY_NONCE, nonce)
 
 
 def read_rows(uuid: str) -> tuple[Invoice, list[Agreement]] | None:
     """A live invoice by uuid, with its booking's agreements; None otherwise."""
-    return _page(Invoice.uuid == uuid)
+    return _page(_BY_UUID, uuid)
 
 
 def invoice_by_nonce(nonce: str) -> Invoice | None:
@@ -130,14 +138,17 @@ def invoice_by_nonce(nonce: str) -> Invoice | None:
     return found[0] if found else None
 
 
+_PAYMENTS = CompiledSelect(lambda booking_id: (
+    CustomerPayment.select(CustomerPayment, Refund)
+    .join(Refund, JOIN.LEFT_OUTER, on=(Refund.payment == CustomerPayment.id), attr="refund")
+    .where(CustomerPayment.booking == booking_id)
+    .order_by(CustomerPayment.id, Refund.id)))
+
+
 def payment_history(invoice: Invoice) -> list[dict[str, Any]]:
     """The booking's payments, oldest first, each with its refunds: amounts in cents, the
     card's brand and last 4 only (no other card data is ever stored)."""
-    rows = (CustomerPayment.select(CustomerPayment, Refund)
-            .join(Refund, JOIN.LEFT_OUTER, on=(Refund.payment == CustomerPayment.id),
-                  attr="refund")
-            .where(CustomerPayment.booking == invoice.booking_id)
-            .order_by(CustomerPayment.id, Refund.id))
+    rows = _PAYMENTS.rows(invoice.booking_id)
     payments: dict[int, dict[str, Any]] = {}
     for payment in rows:
         entry = payments.get(payment.id)
