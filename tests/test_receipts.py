@@ -12,11 +12,12 @@ import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from models import CustomerPayment, Invoice, db
+from models import CustomerPayment, Invoice, Merchant, OutboxMessage, db
 from services.documents.booking_ics import booking_ics
 from services.documents.receipt_data import build_receipt
 from services.documents.receipt_pdf import receipt_pdf
 from services.invoices.links import pay_token
+from services.payments.refunds import refund_payment
 from tests import factories
 from tests.pay_helpers import ctoken, pay_api
 from tests.test_reminders import jobs, mail_app, smtp  # noqa: F401 (fixtures)
@@ -105,9 +106,12 @@ def check_ics(data: bytes, booking) -> None:
 
 
 def test_refund_marks_the_pdf_and_tells_the_merchant(mail_app, smtp, stripe_sdk):  # noqa: F811
-    from services.payments.refunds import refund_payment
     inbox, _ = smtp
     invoice, booking, payment = paid_invoice(mail_app, stripe_sdk, tip=False)
+    with db.connection_context():  # the webhook carries the same events as the emails
+        Merchant.update(webhook_url="https://hooks.example/paylink",
+                        webhook_secret="whsec_t").where(
+            Merchant.id == booking.merchant_id).execute()
     with mail_app.app_context(), db.connection_context():
         refund_payment(mail_app.extensions["stripe_client"], payment)
         payment = CustomerPayment.get_by_id(payment.id)
@@ -115,6 +119,11 @@ def test_refund_marks_the_pdf_and_tells_the_merchant(mail_app, smtp, stripe_sdk)
     jobs(mail_app, "2030-05-01T10:00:00Z")
     notice = by_subject(inbox, "Refund sent: $100.00")
     assert notice["To"] == "ops@lagoon.example"
+    with db.connection_context():
+        [hook] = [m.payload for m in OutboxMessage.select().where(
+            OutboxMessage.kind == "merchant_webhook")]
+    assert hook["type"] == "payment.refunded" and hook["data"]["amount_cents"] == 10000
+    assert hook["data"]["booking_uuid"] == booking.uuid
     response = mail_app.test_client().get(f"/pay/{token}/receipt.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data)

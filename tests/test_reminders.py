@@ -152,6 +152,8 @@ def test_schedule_rules_in_the_api(app, client):
     assert booking["customer"]["timezone"] == "Asia/Tokyo"
     created = api.invoice(booking["uuid"], dueAt="2030-05-20T10:00:00Z")
     assert created["due_at"] == created["dueAt"] and created["dueAt"].startswith("2030-05-20T10")
+    public = client.get(f"/api/v1/invoices/{created['uuid']}").get_json()["invoice"]
+    assert public["dueAt"] == created["dueAt"]
     past = api.post("/api/v1/invoices", {"booking": booking["uuid"],
                                          "due_at": "2001-01-01T00:00:00Z"})
     assert past.status_code == 422 and past.get_json()["field"] == "due_at"
