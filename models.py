@@ -201,7 +201,9 @@ class Invoice(BaseModel):
     closed_at = DateTimeField(null=True)
     deleted_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True, index=True)
-    due_at = DateTimeField(null=True, index=True)  # reminders count from it
+    # Reminders count from it. Its index is made by m0008 only: create_tables(safe=True)
+    # would otherwise try to index the column on an old table before m0008 adds it.
+    due_at = DateTimeField(null=True)
     pending_intent_id = CharField(max_length=64, null=True)
     pending_since = DateTimeField(null=True)
     # The PaymentIntent create call of the pending attempt, kept so that it can be replayed

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from playhouse.migrate import migrate
 
-from models import Booking, Invoice, InvoiceReminder, db
+from migrations import _migrator, create_schema
+from models import Booking, Invoice, InvoiceReminder, SchemaVersion, db
 from services.invoices.lifecycle import send_invoice
 from services.reminders.runner import queue_due_reminders
 from tests import factories
@@ -204,3 +206,26 @@ def test_run_pass_direct_is_idempotent(app):
         first = queue_due_reminders(datetime(2030, 5, 20, 12))
         second = queue_due_reminders(datetime(2030, 5, 20, 12))
     assert (first.queued, first.skipped) == (1, 1) and second.queued == second.skipped == 0
+
+
+def test_migrations_8_and_9_bring_an_old_schema_up_to_date(any_app):
+    with db.connection_context():
+        _old_schema_then_migrate()
+
+
+def _old_schema_then_migrate() -> None:
+    factories.invoice()
+    # the schema as it was before migrations 8 and 9
+    InvoiceReminder.drop_table()
+    migrate(_migrator().drop_index("invoice", "invoice_due_at"))
+    for table, column in (("invoice", "due_at"), ("merchant", "reminders"),
+                          ("merchant", "notification_email"), ("merchant", "address"),
+                          ("customer", "timezone")):
+        migrate(_migrator().drop_column(table, column))
+    SchemaVersion.delete().where(SchemaVersion.version.in_([8, 9])).execute()
+    assert create_schema() == 2
+    assert "due_at" in {c.name for c in db.get_columns("invoice")}
+    assert InvoiceReminder.table_exists()
+    Invoice.update(due_at=DUE).execute()
+    assert queue_due_reminders(datetime(2030, 5, 1)).queued == 0
+    assert create_schema() == 0
