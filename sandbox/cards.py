@@ -33,6 +33,7 @@ class Card:
     country: str = "US"
     funding: str = "credit"
     three_ds: bool = False  # authentication required before the charge
+    three_ds_version: int = 2  # 1: the older 3-D Secure 1 flow (its own nested challenge page)
     decline: Decline | None = None  # outcome of the charge (after 3DS, if any)
 
     @property
@@ -46,6 +47,7 @@ CARDS: dict[str, Card] = {
         Card("4242424242424242"),
         Card("4000002760003184", three_ds=True, country="DE"),
         Card("4000000000003220", three_ds=True),
+        Card("4000000000003063", three_ds=True, three_ds_version=1),
         Card("4000002500003155", three_ds=True),
         Card("4000008260003178", three_ds=True, decline=INSUFFICIENT, country="GB"),
         Card("4000000000000002", decline=GENERIC),
@@ -60,6 +62,7 @@ CARDS: dict[str, Card] = {
 TEST_PAYMENT_METHODS: dict[str, str] = {
     "pm_card_visa": "4242424242424242",
     "pm_card_threeDSecure2Required": "4000000000003220",
+    "pm_card_threeDSecureRequired": "4000000000003063",
     "pm_card_authenticationRequired": "4000002500003155",
     "pm_card_chargeDeclined": "4000000000000002",
     "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",

@@ -129,10 +129,15 @@ def confirmation_token(
     }
 
 
-def payment_intent(params: dict[str, Any], amount: int, currency: str) -> dict[str, Any]:
+def payment_intent(
+    params: dict[str, Any], amount: int, currency: str, apm_default: bool = True
+) -> dict[str, Any]:
     pi_id = new_id("pi")
     apm = params.get("automatic_payment_methods") or {}
-    apm_on = str(apm.get("enabled", "false")).lower() == "true"
+    # Since 2023-08-16 Stripe turns automatic payment methods on unless types are listed.
+    default_on = "true" if apm_default and not params.get("payment_method_types") else "false"
+    apm_on = str(apm.get("enabled", default_on)).lower() == "true"
+    types = params.get("payment_method_types") or ["card"]
     metadata = params.get("metadata") or {}
     return {
         "id": pi_id,
@@ -178,7 +183,7 @@ def payment_intent(params: dict[str, Any], amount: int, currency: str) -> dict[s
                 "request_three_d_secure": "automatic",
             }
         },
-        "payment_method_types": ["card"],
+        "payment_method_types": list(types) if isinstance(types, list) else ["card"],
         "processing": None,
         "receipt_email": params.get("receipt_email"),
         "review": None,
@@ -194,24 +199,30 @@ def payment_intent(params: dict[str, Any], amount: int, currency: str) -> dict[s
 
 
 def charge(
-    pi: dict[str, Any], pm: dict[str, Any], decline: Decline | None, three_ds: bool
+    pi: dict[str, Any],
+    pm: dict[str, Any],
+    decline: Decline | None,
+    three_ds: bool,
+    capture: bool = True,
 ) -> dict[str, Any]:
+    """A charge; `capture=False` is an authorisation only (capture_method=manual)."""
     ch_id = new_id("ch")
     ok = decline is None
+    captured = ok and capture
     card = pm["card"]
     return {
         "id": ch_id,
         "object": "charge",
         "amount": pi["amount"],
-        "amount_captured": pi["amount"] if ok else 0,
+        "amount_captured": pi["amount"] if captured else 0,
         "amount_refunded": 0,
         "application": None,
         "application_fee": None,
         "application_fee_amount": None,
-        "balance_transaction": new_id("txn") if ok else None,
+        "balance_transaction": new_id("txn") if captured else None,
         "billing_details": pm["billing_details"],
         "calculated_statement_descriptor": "PAYLINK",
-        "captured": ok,
+        "captured": captured,
         "created": now(),
         "currency": pi["currency"],
         "customer": pi["customer"],
@@ -286,12 +297,6 @@ def charge(
         "receipt_number": None,
         "receipt_url": f"https://pay.stripe.com/receipts/payment/{rand(40)}",
         "refunded": False,
-        "refunds": {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "url": f"/v1/charges/{ch_id}/refunds",
-        },
         "review": None,
         "shipping": None,
         "source": None,
@@ -301,6 +306,16 @@ def charge(
         "status": "succeeded" if ok else "failed",
         "transfer_data": None,
         "transfer_group": None,
+    }
+
+
+def refund_list(ch_id: str, refunds: list[dict[str, Any]]) -> dict[str, Any]:
+    """`charge.refunds`, only present with `expand[]=refunds` (since 2022-11-15)."""
+    return {
+        "object": "list",
+        "data": refunds,
+        "has_more": False,
+        "url": f"/v1/charges/{ch_id}/refunds",
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import traceback
 from base64 import b64decode
@@ -22,6 +23,7 @@ from sandbox.state import RequestInfo, Store, current_request, parse_positive_in
 from sandbox.webhooks import Dispatcher
 
 STATIC = Path(__file__).parent / "static"
+VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
 SECRET, PUBLISHABLE = "secret", "publishable"
 Handler = Callable[..., Any]
 
@@ -97,16 +99,49 @@ def _secret_required() -> StripeError:
     )
 
 
-def _expand(sb: Sandbox, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """Support `expand[]=latest_charge|payment_method` on PaymentIntents."""
+def _expand_paths(params: dict[str, Any]) -> list[str]:
     paths = params.get("expand") or []
-    if isinstance(paths, str):
-        paths = [paths]
+    return [paths] if isinstance(paths, str) else list(paths)
+
+
+def _expand(sb: Sandbox, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Support `expand[]=latest_charge|payment_method|latest_charge.refunds` on PaymentIntents."""
     kinds = {"latest_charge": "charge", "payment_method": "payment_method"}
-    for path in paths:
-        if path in kinds and isinstance(obj.get(path), str):
-            obj[path] = sb.store.get(kinds[path], obj[path])
+    for path in _expand_paths(params):
+        head = path.split(".")[0]
+        if head in kinds and isinstance(obj.get(head), str):
+            obj[head] = sb.store.get(kinds[head], obj[head])
+        if head == "latest_charge" and isinstance(obj.get("latest_charge"), dict):
+            _expand_charge(sb, obj["latest_charge"], {"expand": [path[len(head) + 1 :]]})
     return obj
+
+
+def _expand_charge(sb: Sandbox, ch: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """`refunds` is on a charge only when asked for (Stripe since 2022-11-15)."""
+    old = not current_request.get(RequestInfo()).at_least("2022-11-15")
+    if old or "refunds" in _expand_paths(params):
+        sb.store.charge_with_refunds(ch)
+    return ch
+
+
+def _unrecognized() -> StripeError:
+    message = (
+        f"Unrecognized request URL ({request.method}: {request.path}). Please see "
+        "https://stripe.com/docs or we can help at https://support.stripe.com/."
+    )
+    return StripeError(404, message, store=False)
+
+
+def _page(sb: Sandbox, kind: str, params: dict[str, Any], url: str, **filters: Any) -> Any:
+    limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
+    rows, more = sb.store.list_page(
+        kind,
+        limit,
+        starting_after=params.get("starting_after") or None,
+        ending_before=params.get("ending_before") or None,
+        **filters,
+    )
+    return _list(rows, more, url)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -116,9 +151,13 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["sandbox"] = sb
     store = sb.store
 
-    def run_api(handler: Handler, publishable_ok: bool, kwargs: dict[str, Any]) -> Response:
+    def run_api(
+        handler: Handler | None, publishable_ok: bool, kwargs: dict[str, Any]
+    ) -> Response:
         request_id = "req_" + rand(14)
-        headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
+        # Stripe answers in (and echoes) the version asked for, else the account's default.
+        version = request.headers.get("Stripe-Version") or API_VERSION
+        headers = {"Request-Id": request_id, "Stripe-Version": version}
         source = request.form if request.method == "POST" else request.args
         params = decode(source.items(multi=True))
         idem_key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
@@ -133,6 +172,16 @@ def create_app(config: Config | None = None) -> Flask:
                 )
             api_key = _api_key(params)
             kind = _authenticate(api_key, publishable_ok)
+            if not VERSION_RE.match(version):
+                headers["Stripe-Version"] = API_VERSION
+                raise StripeError(
+                    400,
+                    f"Invalid Stripe API version: {version}",
+                    code="api_version_invalid",
+                    store=False,
+                )
+            if handler is None:
+                raise _unrecognized()
             if idem_key and api_key:
                 headers["Idempotency-Key"] = idem_key
                 fingerprint = (request.path, tuple(sorted(request.form.items(multi=True))))
@@ -145,7 +194,7 @@ def create_app(config: Config | None = None) -> Flask:
                 claimed = (api_key, idem_key)
             if sb.config.latency_ms:
                 time.sleep(sb.config.latency_ms / 1000)
-            info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"))
+            info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"), version)
             token = current_request.set(info)
             try:
                 body, status, store_it = handler(params, kind, **kwargs), 200, True
@@ -183,9 +232,21 @@ def create_app(config: Config | None = None) -> Flask:
 
     @api("/v1/payment_intents", methods=("GET",))
     def list_payment_intents(params: dict[str, Any], kind: str) -> dict[str, Any]:
-        limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
-        rows = store.list_objects("payment_intent", limit + 1)
-        return _list(rows[:limit], len(rows) > limit, "/v1/payment_intents")
+        return _page(sb, "payment_intent", params, "/v1/payment_intents",
+                     customer=params.get("customer"))  # fmt: skip
+
+    @api("/v1/payment_intents/search", methods=("GET",))
+    def search_payment_intents(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        params.pop("expand", None)
+        return store.search("payment_intent", params, "/v1/payment_intents/search")
+
+    @api("/v1/payment_intents/<pi_id>")
+    def update_payment_intent(params: dict[str, Any], kind: str, pi_id: str) -> dict[str, Any]:
+        return _expand(sb, store.update_payment_intent(pi_id, params), params)
+
+    @api("/v1/payment_intents/<pi_id>/capture")
+    def capture_payment_intent(params: dict[str, Any], kind: str, pi_id: str) -> dict[str, Any]:
+        return _expand(sb, store.capture_payment_intent(pi_id, params), params)
 
     @api("/v1/payment_intents/<pi_id>", methods=("GET",), publishable=True)
     def retrieve_payment_intent(params: dict[str, Any], kind: str, pi_id: str) -> dict[str, Any]:
@@ -223,13 +284,31 @@ def create_app(config: Config | None = None) -> Flask:
         return store.get("confirmation_token", ident)
 
     # ---- Charges, refunds, payment methods, events ----------------------------------------
+    @api("/v1/charges", methods=("GET",))
+    def list_charges(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        return _page(sb, "charge", params, "/v1/charges",
+                     payment_intent=params.get("payment_intent"))  # fmt: skip
+
+    @api("/v1/charges/search", methods=("GET",))
+    def search_charges(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        params.pop("expand", None)
+        return store.search("charge", params, "/v1/charges/search")
+
     @api("/v1/charges/<ident>", methods=("GET",))
     def retrieve_charge(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
-        return store.get("charge", ident)
+        return _expand_charge(sb, store.get("charge", ident), params)
+
+    @api("/v1/charges/<ident>")
+    def update_charge(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return _expand_charge(sb, store.update_object("charge", ident, params), params)
 
     @api("/v1/payment_methods/<ident>", methods=("GET",))
     def retrieve_payment_method(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
         return store.get("payment_method", ident)
+
+    @api("/v1/payment_methods/<ident>")
+    def update_payment_method(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return store.update_object("payment_method", ident, params)
 
     @api("/v1/refunds")
     def create_refund(params: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -238,18 +317,16 @@ def create_app(config: Config | None = None) -> Flask:
     @api("/v1/refunds", methods=("GET",))
     def list_refunds(params: dict[str, Any], kind: str) -> dict[str, Any]:
         # Stripe filters a refund list by payment_intent or charge.
-        limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
-        rows = store.list_objects(
-            "refund",
-            limit + 1,
-            payment_intent=params.get("payment_intent"),
-            charge=params.get("charge"),
-        )
-        return _list(rows[:limit], len(rows) > limit, "/v1/refunds")
+        filters = {"payment_intent": params.get("payment_intent"), "charge": params.get("charge")}
+        return _page(sb, "refund", params, "/v1/refunds", **filters)
 
     @api("/v1/refunds/<ident>", methods=("GET",))
     def retrieve_refund(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
         return store.get("refund", ident)
+
+    @api("/v1/refunds/<ident>")
+    def update_refund(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
+        return store.update_object("refund", ident, params)
 
     @api("/v1/events/<ident>", methods=("GET",))
     def retrieve_event(params: dict[str, Any], kind: str, ident: str) -> dict[str, Any]:
@@ -257,16 +334,15 @@ def create_app(config: Config | None = None) -> Flask:
 
     @api("/v1/events", methods=("GET",))
     def list_events(params: dict[str, Any], kind: str) -> dict[str, Any]:
-        limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
-        rows = store.list_objects("event", limit + 1, type=params.get("type"))
-        return _list(rows[:limit], len(rows) > limit, "/v1/events")
+        return _page(sb, "event", params, "/v1/events", type=params.get("type"))
 
     @app.errorhandler(404)
+    @app.errorhandler(405)
     def not_found(_: Exception) -> Response:
-        if request.path.startswith("/v1/"):
-            message = f"Unrecognized request URL ({request.method}: {request.path})."
-            return _json({"error": {"type": "invalid_request_error", "message": message}}, 404)
-        return _json({"error": "not found"}, 404)
+        # Stripe answers an unknown URL or method with its JSON error (after auth), never HTML.
+        if request.path.startswith("/v1/") or request.path == "/v1":
+            return run_api(None, True, {})
+        return _json({"error": "not found"}, 404, {"Request-Id": "req_" + rand(14)})
 
     @app.after_request
     def cors(response: Response) -> Response:

@@ -24,6 +24,7 @@ from sandbox.cards import (
     luhn_ok,
 )
 from sandbox.errors import StripeError, missing, param_error
+from sandbox.flows import FlowsMixin
 from sandbox.params import as_bool
 
 CURRENCIES = {
@@ -42,6 +43,7 @@ CANCELABLE = (
     "processing",
 )
 CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 
 PI_CREATE_PARAMS = {
@@ -67,6 +69,11 @@ class RequestInfo:
     request_id: str | None = None
     idempotency_key: str | None = None
     base_url: str = "http://127.0.0.1"
+    api_version: str = objects.API_VERSION  # the Stripe-Version asked for
+
+    def at_least(self, version: str) -> bool:
+        """Whether the asked version has a change of `version` (dates compare as text)."""
+        return self.api_version[:10] >= version
 
 
 current_request: ContextVar[RequestInfo] = ContextVar("current_request")
@@ -97,7 +104,7 @@ def parse_positive_int(value: Any, param: str) -> int:
     return number
 
 
-class Store:
+class Store(FlowsMixin):
     """All objects, keyed by id, plus private facts Stripe keeps (which test card a PM is)."""
 
     def __init__(self, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
@@ -125,6 +132,17 @@ class Store:
             return copy.deepcopy(table[ident])
 
     def list_objects(self, kind: str, limit: int = 10, **filters: Any) -> list[dict[str, Any]]:
+        return self.list_page(kind, limit, **filters)[0]
+
+    def list_page(
+        self,
+        kind: str,
+        limit: int = 10,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        **filters: Any,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page, newest first, after or before a cursor object; and whether more remain."""
         with self.lock:
             table: dict[str, dict[str, Any]] = getattr(self, kind + "s")
             rows = [
@@ -132,7 +150,20 @@ class Store:
                 for o in reversed(list(table.values()))
                 if all(o.get(k) == v for k, v in filters.items() if v is not None)
             ]
-            return copy.deepcopy(rows[:limit])
+            ids = [o["id"] for o in rows]
+            cursors = (("starting_after", starting_after), ("ending_before", ending_before))
+            for param, cursor in cursors:
+                if cursor is not None and cursor not in table:
+                    raise missing(kind, cursor, param)
+            if starting_after is not None:
+                start = ids.index(starting_after) + 1 if starting_after in ids else len(ids)
+                page = rows[start : start + limit]
+                return copy.deepcopy(page), start + limit < len(rows)
+            if ending_before is not None:
+                end = ids.index(ending_before) if ending_before in ids else 0
+                start = max(end - limit, 0)
+                return copy.deepcopy(rows[start:end]), start > 0
+            return copy.deepcopy(rows[:limit]), len(rows) > limit
 
     def pi_for_client_secret(self, pi_id: str, client_secret: str | None) -> dict[str, Any]:
         pi = self.get("payment_intent", pi_id)
@@ -263,17 +294,26 @@ class Store:
                 "amount_too_small",
             )
         confirm = as_bool(params.get("confirm", False), "confirm")
+        if params.get("capture_method", "automatic") not in CAPTURE_METHODS:
+            raise param_error(
+                f"Invalid capture_method: must be one of {', '.join(CAPTURE_METHODS)}",
+                "capture_method",
+                "parameter_invalid_string",
+            )
         if params.get("confirmation_token") and not confirm:
             raise param_error(
                 "You can only provide `confirmation_token` when `confirm` is true.",
                 "confirmation_token",
             )
         with self.lock:
-            pi = objects.payment_intent(params, amount, currency)
+            # Stripe turned automatic payment methods on by default in API 2023-08-16.
+            apm_default = current_request.get(RequestInfo()).at_least("2023-08-16")
+            pi = objects.payment_intent(params, amount, currency, apm_default)
             if params.get("payment_method"):
                 pi["payment_method"] = self._pm_from_test_id(str(params["payment_method"]))
                 pi["status"] = "requires_confirmation"
             self.payment_intents[pi["id"]] = pi
+            self._emit("payment_intent.created", pi)
             if confirm:
                 self._confirm(pi, params)
             return copy.deepcopy(pi)
@@ -338,18 +378,29 @@ class Store:
         card = self._card_of[pm_id]
         if card.three_ds:
             pi["status"] = "requires_action"
-            pi["next_action"] = self._next_action(pi, return_url, use_sdk)
+            pi["next_action"] = self._next_action(pi, return_url, use_sdk, card.three_ds_version)
             self._emit("payment_intent.requires_action", pi)
             return
         self._charge(pi, card, three_ds=False)
 
     def _next_action(
-        self, pi: dict[str, Any], return_url: str | None, use_sdk: bool
+        self, pi: dict[str, Any], return_url: str | None, use_sdk: bool, version: int = 2
     ) -> dict[str, Any]:
         query = urlencode(
             {"payment_intent": pi["id"], "payment_intent_client_secret": pi["client_secret"]}
+            | ({"version": "1"} if version == 1 else {})
         )
         url = f"{current_request.get(RequestInfo()).base_url}/v3/three-ds.html?{query}"
+        if (use_sdk or not return_url) and version == 1:
+            # Stripe.js opens the 3DS1 bank page in its authorize-with-url lightbox.
+            return {
+                "type": "use_stripe_sdk",
+                "use_stripe_sdk": {
+                    "type": "three_d_secure_redirect",
+                    "stripe_js": url,
+                    "source": "src_" + pi["id"][3:],
+                },
+            }
         if use_sdk or not return_url:
             return {
                 "type": "use_stripe_sdk",
@@ -368,11 +419,18 @@ class Store:
     def _charge(self, pi: dict[str, Any], card: Card, three_ds: bool) -> None:
         """Run the charge; on a decline record it on the PI and raise the 402 card error."""
         pm = self.payment_methods[pi["payment_method"]]
-        ch = objects.charge(pi, pm, card.decline, three_ds)
+        manual = pi["capture_method"] == "manual"
+        ch = objects.charge(pi, pm, card.decline, three_ds, capture=not manual)
         self.charges[ch["id"]] = ch
         pi["latest_charge"] = ch["id"]
         pi["next_action"] = None
         if card.decline is None:
+            self._emit("charge.succeeded", ch)
+            if manual:  # authorised only: the money waits for /capture or is released by cancel
+                pi["status"] = "requires_capture"
+                pi["amount_capturable"] = pi["amount"]
+                self._emit("payment_intent.amount_capturable_updated", pi)
+                return
             pi["status"] = "succeeded"
             pi["amount_received"] = pi["amount"]
             self._emit("payment_intent.succeeded", pi)
@@ -381,6 +439,7 @@ class Store:
         pi["status"] = "requires_payment_method"
         pi["payment_method"] = None
         pi["last_payment_error"] = error
+        self._emit("charge.failed", ch)
         self._emit("payment_intent.payment_failed", pi)
         body = {k: v for k, v in error.items() if k not in ("type", "message", "code", "param")}
         raise StripeError(
@@ -464,6 +523,8 @@ class Store:
                     code="payment_intent_unexpected_state",
                     payment_intent=copy.deepcopy(pi),
                 )
+            if pi["status"] == "requires_capture":
+                self._release(pi)
             pi["status"] = "canceled"
             pi["canceled_at"] = objects.now()
             pi["cancellation_reason"] = reason
@@ -503,7 +564,7 @@ class Store:
             self.refunds[re["id"]] = re
             ch["amount_refunded"] += amount
             ch["refunded"] = ch["amount_refunded"] == ch["amount"]
-            ch["refunds"]["data"].insert(0, copy.deepcopy(re))
+            self._emit("refund.created", re)
             self._emit("charge.refunded", ch)
             return copy.deepcopy(re)
 
@@ -533,6 +594,12 @@ class Store:
             )
         if ch["status"] != "succeeded":
             raise StripeError(400, f"Charge {ch['id']} has not succeeded.", param="charge")
+        if not ch["captured"]:
+            raise StripeError(
+                400,
+                f"Charge {ch['id']} has not been captured; cancel its PaymentIntent to release it.",
+                code="charge_not_refundable",
+            )
         return ch
 
 

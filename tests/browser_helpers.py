@@ -8,6 +8,13 @@ from playwright.sync_api import Page
 
 CARD_FRAME = 'iframe[title="Secure payment input frame"]'
 THREE_DS_FRAME = 'iframe[title="3D Secure authentication"]'
+# Inside the 3-D Secure lightbox, the test page of a 3DS2 card (the nesting of Stripe.js).
+CHALLENGE_FRAME = 'iframe[name="stripe-challenge-frame"]'
+
+
+def challenge(scope: Any) -> Any:
+    """The 3DS2 test page (buttons "Complete" and "Fail") inside the lightbox of a page/frame."""
+    return scope.frame_locator(THREE_DS_FRAME).frame_locator(CHALLENGE_FRAME)
 
 
 def type_card(scope: Any, number: str, expiry: str = "12 / 34", cvc: str = "123",

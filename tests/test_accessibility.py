@@ -99,7 +99,8 @@ def test_pay_with_the_keyboard_alone(page: Page, live, pay_app):
             break
     agreements = [f"agreement-{u}" for u in seeded["agreements"]]
     assert [n for n in order if n.startswith(("agreement-", "card:", "pay-button"))] == [
-        *agreements, "card:number", "card:expiry", "card:cvc", "card:postalCode", "pay-button"]
+        *agreements, "card:number", "card:expiry", "card:cvc", "card:country", "card:postalCode",
+        "pay-button"]
     expect(page.get_by_test_id("pay-button")).to_be_enabled()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("confirmation-code")).to_have_text(

@@ -7,7 +7,7 @@ from flask import Flask, request
 from playwright.sync_api import expect
 
 from models import Merchant, db
-from tests.browser_helpers import THREE_DS_FRAME, accept_agreements, type_card
+from tests.browser_helpers import accept_agreements, challenge, type_card
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, LiveServer
 from tests.pay_helpers import new_invoice, reload
 
@@ -90,8 +90,7 @@ def test_pay_inside_a_cross_origin_frame_without_cookies(pay_app, embedding, coo
     assert height_before != "720px"  # resized to its content
     _fill(frame, seeded, number)
     if number != "4242424242424242":
-        frame.frame_locator(THREE_DS_FRAME).get_by_role(
-            "button", name="Complete authentication").click()
+        challenge(frame).get_by_role("button", name="Complete", exact=True).click()
     expect(frame.get_by_test_id("confirmation-code")).to_have_text(
         seeded["booking"].confirmation_code)
     expect(page.locator("#events")).to_contain_text("paylink:paid")
@@ -121,7 +120,7 @@ def test_bank_redirect_leaves_the_frame_and_the_frame_shows_the_result(
         _fill(frame, seeded, "4000002760003184")
     bank = opened.value
     expect(frame.get_by_test_id("bank-link")).to_be_visible()
-    bank.get_by_role("button", name="Complete authentication").click()
+    bank.get_by_role("button", name="Complete", exact=True).click()
     # the bank tab comes back to the return URL, which finalises and shows the result
     expect(bank.get_by_test_id("invoice-state")).to_have_text("paid")
     expect(frame.get_by_test_id("confirmation-code")).to_have_text(

@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 from models import CustomerPayment, db
 from tests.browser_helpers import (
     CARD_FRAME,
-    THREE_DS_FRAME,
     accept_agreements,
+    challenge,
     type_card,
 )
 from tests.conftest import LiveServer
@@ -79,8 +79,7 @@ def test_three_d_secure_complete(page: Page, live, pay_app):
     accept_all(page, seeded)
     type_card(page, "4000 0027 6000 3184")
     page.get_by_test_id("pay-button").click()
-    page.frame_locator(THREE_DS_FRAME).get_by_role(
-        "button", name="Complete authentication").click()
+    challenge(page).get_by_role("button", name="Complete", exact=True).click()
     expect_paid(page, seeded)
 
 
@@ -89,7 +88,7 @@ def test_three_d_secure_fail_then_4242(page: Page, live, pay_app):
     accept_all(page, seeded)
     type_card(page, "4000000000003220")
     page.get_by_test_id("pay-button").click()
-    page.frame_locator(THREE_DS_FRAME).get_by_role("button", name="Fail authentication").click()
+    challenge(page).get_by_role("button", name="Fail", exact=True).click()
     expect(page.get_by_test_id("error-message")).to_contain_text("unable to authenticate")
     assert reload(seeded["invoice"]).failed_attempts == 1
     type_card(page, "4242424242424242")
@@ -156,11 +155,11 @@ def test_bank_redirect_at_top_level_comes_back_paid(page: Page, live, pay_app):
     accept_all(page, seeded)
     type_card(page, "4000002760003184")
     page.get_by_test_id("pay-button").click()
-    page.get_by_role("button", name="Fail authentication").click()
+    page.get_by_role("button", name="Fail", exact=True).click()
     expect(page.get_by_test_id("error-message")).to_contain_text("unable to authenticate")
     assert reload(seeded["invoice"]).failed_attempts == 1
     accept_all(page, seeded)  # the return URL rendered a fresh page
     type_card(page, "4000002760003184")
     page.get_by_test_id("pay-button").click()
-    page.get_by_role("button", name="Complete authentication").click()
+    page.get_by_role("button", name="Complete", exact=True).click()
     expect_paid(page, seeded)

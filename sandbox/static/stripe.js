@@ -16,6 +16,10 @@
   var ORIGIN = new URL(script ? script.src : '/', window.location.href).origin;
   var TAG = 'stripe-sandbox';
   var counter = 0;
+  // Frame names like Stripe.js's: __privateStripeFrame followed by digits.
+  var frameSeq = 1000 + Math.floor(Math.random() * 8000);
+
+  function frameName() { return '__privateStripeFrame' + (frameSeq++); }
 
   function integrationError(message) {
     var err = new Error(message);
@@ -79,35 +83,34 @@
 
   /* ---- 3-D Secure challenge modal ------------------------------------------------------- */
 
+  // As Stripe.js: a full-window container first in <body> holding one __privateStripeFrame;
+  // inside it (sandbox origin) the lightbox and its challenge frames (see three-ds-lightbox.js).
   function openChallenge(pi) {
+    var sdk = (pi.next_action && pi.next_action.use_stripe_sdk) || {};
+    var page = sdk.type === 'three_d_secure_redirect' ? 'authorize-with-url-inner.html' : 'three-ds-2-challenge.html';
     return new Promise(function (resolve) {
-      var overlay = document.createElement('div');
-      overlay.setAttribute('data-stripe-sandbox', 'three-ds-modal');
-      Object.assign(overlay.style, {
-        position: 'fixed', inset: '0', zIndex: '2147483647', display: 'flex',
-        alignItems: 'center', justifyContent: 'center', background: 'rgba(0, 0, 0, 0.5)'
-      });
-      var dialog = document.createElement('div');
-      dialog.setAttribute('role', 'dialog');
-      dialog.setAttribute('aria-modal', 'true');
-      dialog.setAttribute('aria-label', '3D Secure authentication');
-      Object.assign(dialog.style, {
-        background: '#fff', borderRadius: '8px', overflow: 'hidden',
-        width: 'min(420px, 94vw)', height: 'min(420px, 90vh)',
-        boxShadow: '0 10px 40px rgba(0, 0, 0, 0.3)'
+      var container = document.createElement('div');
+      container.setAttribute('data-stripe-sandbox', 'three-ds-modal');
+      Object.assign(container.style, {
+        position: 'fixed', inset: '0', zIndex: '2147483647', margin: '0', padding: '0',
+        border: 'none', display: 'block', background: 'transparent'
       });
       var frame = document.createElement('iframe');
       frame.title = '3D Secure authentication';
-      frame.name = '__privateStripeFrame3DS' + (++counter);
+      frame.name = frameName();
+      frame.setAttribute('frameborder', '0');
+      frame.setAttribute('allowtransparency', 'true');
+      frame.setAttribute('allow', 'payment *; publickey-credentials-get *');
       var query = new URLSearchParams({
-        payment_intent: pi.id, payment_intent_client_secret: pi.client_secret, mode: 'modal'
+        payment_intent: pi.id, payment_intent_client_secret: pi.client_secret
       });
-      frame.src = ORIGIN + '/v3/three-ds.html?' + query.toString() + '#' +
+      frame.src = ORIGIN + '/v3/' + page + '?' + query.toString() + '#' +
         new URLSearchParams({ parentOrigin: window.location.origin }).toString();
-      Object.assign(frame.style, { border: '0', width: '100%', height: '100%', display: 'block' });
-      dialog.appendChild(frame);
-      overlay.appendChild(dialog);
-      document.body.appendChild(overlay);
+      Object.assign(frame.style, {
+        border: '0', width: '100%', height: '100%', display: 'block', background: 'transparent'
+      });
+      container.appendChild(frame);
+      document.body.insertBefore(container, document.body.firstChild);
       frame.focus();
 
       function onMessage(ev) {
@@ -115,7 +118,7 @@
         if (ev.origin !== ORIGIN || ev.source !== frame.contentWindow) return;
         if (!d || d.source !== TAG || d.type !== '3ds-done') return;
         window.removeEventListener('message', onMessage);
-        overlay.remove();
+        container.remove();
         resolve();
       }
       window.addEventListener('message', onMessage);
@@ -141,22 +144,42 @@
     if (!node) throw integrationError('The selector you specified (' + target + ') applies to no DOM elements that are currently on the page.');
     if (this._destroyed) throw integrationError('This Element has already been destroyed.');
     if (this._frame) throw integrationError('This Element is already mounted.');
+    // Stripe.js's shape: mount node.StripeElement > div.__PrivateStripeElement > iframe.
+    var wrapper = document.createElement('div');
+    wrapper.className = '__PrivateStripeElement';
+    Object.assign(wrapper.style, {
+      margin: '0', padding: '0', border: 'none', display: 'block', background: 'transparent',
+      position: 'relative', opacity: '1'
+    });
     var frame = document.createElement('iframe');
     frame.title = 'Secure payment input frame';
-    frame.name = '__privateStripeFrame' + this._id;
-    frame.setAttribute('allow', 'payment *');
+    frame.name = frameName();
+    frame.setAttribute('frameborder', '0');
+    frame.setAttribute('allowtransparency', 'true');
+    frame.setAttribute('allow', 'payment *; publickey-credentials-get *');
     frame.setAttribute('scrolling', 'no');
     Object.assign(frame.style, {
       border: '0', width: '100%', height: '230px', display: 'block', overflow: 'hidden',
       colorScheme: 'normal'
     });
+    var address = ((this._options.defaultValues || {}).billingDetails || {}).address || {};
     var hash = new URLSearchParams({
-      id: this._id, parentOrigin: window.location.origin, key: this._elements._stripe._key
+      id: this._id, parentOrigin: window.location.origin, key: this._elements._stripe._key,
+      country: address.country || ''
     });
-    frame.src = ORIGIN + '/v3/elements-inner.html#' + hash.toString();
+    frame.src = ORIGIN + '/v3/elements-inner-payment.html#' + hash.toString();
+    var loader = document.createElement('div');
+    loader.className = '__PrivateStripeElementLoader';
+    loader.setAttribute('aria-hidden', 'true');
     window.addEventListener('message', this._onMessage);
     this._frame = frame;
-    node.appendChild(frame);
+    this._node = node;
+    this._wrapper = wrapper;
+    this._loader = loader;
+    node.classList.add('StripeElement', 'StripeElement--empty');
+    wrapper.appendChild(frame);
+    wrapper.appendChild(loader);
+    node.appendChild(wrapper);
   };
 
   PaymentElement.prototype._onMessage = function (ev) {
@@ -165,17 +188,21 @@
     if (!d || d.source !== TAG || d.id !== this._id) return;
     if (d.type === 'ready') {
       this._ready = true;
+      this._loader.style.display = 'none';
       this._queue.splice(0).forEach(function (msg) { this._post(msg); }, this);
       this._emit('ready', { elementType: 'payment' });
     } else if (d.type === 'resize') {
       this._frame.style.height = d.height + 'px';
     } else if (d.type === 'change') {
       this._elements._submitted = false;
+      this._node.classList.toggle('StripeElement--empty', !!d.empty);
+      this._node.classList.toggle('StripeElement--complete', !!d.complete);
       this._emit('change', {
         elementType: 'payment', complete: d.complete, empty: d.empty, collapsed: false,
         value: { type: 'card' }
       });
     } else if (d.type === 'focus' || d.type === 'blur') {
+      this._node.classList.toggle('StripeElement--focus', d.type === 'focus');
       this._emit(d.type, { elementType: 'payment' });
     } else if (d.type === 'response' && this._pending[d.requestId]) {
       this._pending[d.requestId](d.payload);
@@ -224,7 +251,8 @@
   PaymentElement.prototype.unmount = function () {
     if (!this._frame) return;
     window.removeEventListener('message', this._onMessage);
-    this._frame.remove();
+    this._wrapper.remove();
+    this._node.classList.remove('StripeElement', 'StripeElement--empty', 'StripeElement--complete', 'StripeElement--focus');
     this._frame = null;
     this._ready = false;
   };

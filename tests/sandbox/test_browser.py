@@ -19,6 +19,11 @@ pytestmark = pytest.mark.browser
 
 CARD_FRAME = 'iframe[title="Secure payment input frame"]'
 THREE_DS_FRAME = 'iframe[title="3D Secure authentication"]'
+CHALLENGE_FRAME = 'iframe[name="stripe-challenge-frame"]'
+
+
+def challenge(scope):
+    return scope.frame_locator(THREE_DS_FRAME).frame_locator(CHALLENGE_FRAME)
 PAGE_JS = (Path(__file__).parent / "shop" / "page.js").read_text()
 
 
@@ -154,8 +159,7 @@ def test_3ds_complete_in_modal(page, shop, stripe_client):
     frame, errors = open_shop(page, shop)
     fill_card(frame, "4000002760003184")
     page.click("#pay")
-    challenge = page.frame_locator(THREE_DS_FRAME)
-    challenge.get_by_role("button", name="Complete authentication").click()
+    challenge(page).get_by_role("button", name="Complete", exact=True).click()
     text = result(page)
     assert text.startswith("done:succeeded:"), text
     pi = stripe_client.v1.payment_intents.retrieve(text.split(":")[2])
@@ -169,7 +173,7 @@ def test_3ds_fail_in_modal(page, shop, stripe_client):
     frame, _ = open_shop(page, shop)
     fill_card(frame, "4000000000003220")
     page.click("#pay")
-    page.frame_locator(THREE_DS_FRAME).get_by_role("button", name="Fail authentication").click()
+    challenge(page).get_by_role("button", name="Fail", exact=True).click()
     code, pi_id = result(page).split(":")[1:]
     assert code == "payment_intent_authentication_failure"
     pi = stripe_client.v1.payment_intents.retrieve(pi_id)
@@ -181,7 +185,7 @@ def test_3ds_then_insufficient_funds(page, shop, stripe_client):
     frame, _ = open_shop(page, shop)
     fill_card(frame, "4000008260003178")
     page.click("#pay")
-    page.frame_locator(THREE_DS_FRAME).get_by_role("button", name="Complete authentication").click()
+    challenge(page).get_by_role("button", name="Complete", exact=True).click()
     code, pi_id = result(page).split(":")[1:]
     assert code == "card_declined"
     pi = stripe_client.v1.payment_intents.retrieve(pi_id)
@@ -211,7 +215,7 @@ def test_confirm_payment_with_3ds(page, shop, stripe_client):
     frame, _ = open_shop(page, shop)
     fill_card(frame, "4000002760003184")
     page.click("#confirm-pay")
-    page.frame_locator(THREE_DS_FRAME).get_by_role("button", name="Complete authentication").click()
+    challenge(page).get_by_role("button", name="Complete", exact=True).click()
     text = result(page)
     assert text.startswith("done:succeeded:"), text
     assert stripe_client.v1.payment_intents.retrieve(text.split(":")[2]).status == "succeeded"
@@ -227,7 +231,7 @@ def test_redirect_to_url_page(page, shop, stripe_client):
     )  # fmt: skip
     assert pi.next_action.type == "redirect_to_url"
     page.goto(pi.next_action.redirect_to_url.url)
-    page.get_by_role("button", name="Complete authentication").click()
+    page.get_by_role("button", name="Complete", exact=True).click()
     page.wait_for_url(shop.url + "/return?*")
     args = json.loads(page.inner_text("#back"))
     assert args["payment_intent"] == pi.id
@@ -251,8 +255,7 @@ def test_works_inside_cross_origin_iframe(page, sandbox, shop, stripe_client):
         card = shop_frame.frame_locator(CARD_FRAME)
         fill_card(card, "4000002760003184")
         shop_frame.locator("#pay").click()
-        challenge = shop_frame.frame_locator(THREE_DS_FRAME)
-        challenge.get_by_role("button", name="Complete authentication").click()
+        challenge(shop_frame).get_by_role("button", name="Complete", exact=True).click()
         shop_frame.locator("#result").filter(has_text="done:").wait_for()
         text = shop_frame.locator("#result").inner_text()
         assert stripe_client.v1.payment_intents.retrieve(text.split(":")[2]).status == "succeeded"

@@ -11,7 +11,7 @@ import stripe
 
 from tests.sandbox.conftest import SK
 
-PARAMS = {"amount": 1500, "currency": "eur"}
+PARAMS = {"amount": 1500, "currency": "eur", "payment_method_types": ["card"]}
 
 
 def test_same_key_same_params_replays(stripe_client):
@@ -98,7 +98,7 @@ def test_twenty_concurrent_creates(sandbox):
         return requests.post(
             f"{sandbox.url}/v1/payment_intents",
             data={"amount": 1000 + i, "currency": "eur", "confirm": "true",
-                  "payment_method": "pm_card_visa"},
+                  "payment_method": "pm_card_visa", "payment_method_types[0]": "card"},
             headers={"Authorization": f"Bearer {SK}", "Idempotency-Key": f"par-{i}"},
             timeout=10,
         ).status_code  # fmt: skip

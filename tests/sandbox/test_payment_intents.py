@@ -22,7 +22,9 @@ DECLINES = [
 
 
 def create(client: stripe.StripeClient, **params):
-    base = {"amount": 2500, "currency": "eur", "metadata": {"invoice": "INV-1"}}
+    # Card only: with automatic payment methods (Stripe's default) a confirm needs a return_url.
+    base = {"amount": 2500, "currency": "eur", "metadata": {"invoice": "INV-1"},
+            "payment_method_types": ["card"]}
     return client.v1.payment_intents.create(params={**base, **params})
 
 

@@ -13,6 +13,7 @@ def paid(client: stripe.StripeClient, amount: int = 5000):
             "currency": "eur",
             "confirm": True,
             "payment_method": "pm_card_visa",
+            "payment_method_types": ["card"],
         }
     )
 
@@ -25,7 +26,8 @@ def test_partial_then_full_refund(stripe_client):
     assert charge.amount_refunded == 2000 and charge.refunded is False
     rest = stripe_client.v1.refunds.create(params={"payment_intent": pi.id})
     assert rest.amount == 3000
-    charge = stripe_client.v1.charges.retrieve(pi.latest_charge)
+    charge = stripe_client.v1.charges.retrieve(
+        pi.latest_charge, params={"expand": ["refunds"]})
     assert charge.amount_refunded == 5000 and charge.refunded is True
     assert [r.id for r in charge.refunds.data] == [rest.id, first.id]
     assert stripe_client.v1.refunds.retrieve(first.id).charge == charge.id

@@ -13,13 +13,63 @@
   var PARENT = hash.get('parentOrigin');
   var KEY = hash.get('key');
   var form = document.getElementById('card-form');
+  // Ids and names as in Stripe's Payment Element (#Field-numberInput, name="number", ...).
   var inputs = {
-    number: document.getElementById('number'),
-    expiry: document.getElementById('expiry'),
-    cvc: document.getElementById('cvc'),
-    postalCode: document.getElementById('postalCode')
+    number: document.getElementById('Field-numberInput'),
+    expiry: document.getElementById('Field-expiryInput'),
+    cvc: document.getElementById('Field-cvcInput'),
+    postalCode: document.getElementById('Field-postalCodeInput')
   };
+  var country = document.getElementById('Field-countryInput');
+  var postalField = document.getElementById('postal-field');
+  var postalLabel = document.getElementById('postal-label');
   var touched = {};
+
+  // Stripe's Payment Element asks for a postal code only in these countries.
+  var POSTAL = { US: 'ZIP code', CA: 'Postal code', GB: 'Postal code' };
+  var COUNTRIES = ('AD AE AF AG AI AL AM AO AQ AR AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM ' +
+    'BN BO BQ BR BS BT BV BW BY BZ CA CD CF CG CH CI CK CL CM CN CO CR CV CW CY CZ DE DJ DK DM ' +
+    'DO DZ EC EE EG EH ER ES ET FI FJ FK FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT ' +
+    'GU GW GY HK HN HR HT HU ID IE IL IM IN IO IQ IS IT JE JM JO JP KE KG KH KI KM KN KR KW KY ' +
+    'KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MK ML MM MN MO MQ MR MS MT MU MV MW ' +
+    'MX MY MZ NA NC NE NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PY QA RE ' +
+    'RO RS RU RW SA SB SC SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SZ TA TC TD TF TG TH TJ ' +
+    'TK TL TM TN TO TR TT TV TW TZ UA UG US UY UZ VA VC VE VG VN VU WF WS XK YE YT ZA ZM ZW').split(' ');
+
+  function fillCountries() {
+    var names = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames(['en'], { type: 'region' }) : null;
+    var rows = COUNTRIES.map(function (code) {
+      var name = code;
+      try { name = (names && names.of(code)) || code; } catch (e) { name = code; }
+      return { code: code, name: name };
+    }).sort(function (a, b) { return a.name.localeCompare(b.name); });
+    country.textContent = '';
+    rows.forEach(function (row) {
+      var option = document.createElement('option');
+      option.value = row.code;
+      option.textContent = row.name;
+      country.appendChild(option);
+    });
+    // Stripe picks the customer's country from their IP; offline the sandbox starts on US.
+    country.value = hash.get('country') && COUNTRIES.indexOf(hash.get('country')) !== -1 ? hash.get('country') : 'US';
+  }
+
+  function postalShown() { return Object.prototype.hasOwnProperty.call(POSTAL, country.value); }
+
+  function applyCountry() {
+    var shown = postalShown();
+    postalField.hidden = !shown;
+    inputs.postalCode.disabled = !shown;
+    inputs.postalCode.required = shown;
+    if (shown) {
+      postalLabel.textContent = POSTAL[country.value];
+      inputs.postalCode.placeholder = country.value === 'US' ? '12345' : '';
+      inputs.postalCode.setAttribute('inputmode', country.value === 'US' ? 'numeric' : 'text');
+    } else {
+      inputs.postalCode.value = '';
+      showError('postalCode', null);
+    }
+  }
 
   function send(type, data) {
     if (!PARENT || PARENT === 'null') return;  // never fall back to '*'
@@ -72,7 +122,14 @@
       return null;
     },
     postalCode: function () {
-      if (!inputs.postalCode.value.trim()) return { code: 'incomplete_zip', message: 'Your postal code is incomplete.' };
+      if (!postalShown()) return null;
+      var value = inputs.postalCode.value.trim();
+      if (country.value === 'US') {
+        if (!value) return { code: 'incomplete_zip', message: 'Your ZIP is incomplete.' };
+        if (!/^\d{5}(-?\d{4})?$/.test(value)) return { code: 'invalid_zip', message: 'Your ZIP is invalid.' };
+        return null;
+      }
+      if (!value) return { code: 'incomplete_zip', message: 'Your postal code is incomplete.' };
       return null;
     }
   };
@@ -130,6 +187,10 @@
     });
   });
 
+  fillCountries();
+  applyCountry();
+  country.addEventListener('change', function () { applyCountry(); emitChange(); });
+
   form.addEventListener('submit', function (ev) { ev.preventDefault(); });
   form.addEventListener('focusin', function (ev) {
     if (!form.contains(ev.relatedTarget)) send('focus');
@@ -147,7 +208,10 @@
     body.append('payment_method_data[card][exp_month]', String(e.month));
     body.append('payment_method_data[card][exp_year]', String(e.year));
     body.append('payment_method_data[card][cvc]', digits(inputs.cvc.value));
-    body.append('payment_method_data[billing_details][address][postal_code]', inputs.postalCode.value.trim());
+    body.append('payment_method_data[billing_details][address][country]', country.value);
+    if (postalShown()) {
+      body.append('payment_method_data[billing_details][address][postal_code]', inputs.postalCode.value.trim());
+    }
     var billing = ((params.payment_method_data || {}).billing_details) || {};
     ['name', 'email', 'phone'].forEach(function (k) {
       if (billing[k]) body.append('payment_method_data[billing_details][' + k + ']', billing[k]);
