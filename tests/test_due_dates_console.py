@@ -4,11 +4,13 @@ the settings form, the invoice's message timeline; pages valid for the Nu checke
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
 
 from models import CustomerPayment, Invoice, Merchant, db
+from services.invoices.links import pay_token
 from tests.console_helpers import Console, html_problems, seed_merchant
 from tests.pay_helpers import new_invoice
 from tests.test_html_valid import _set, vnu  # noqa: F401 (fixture)
@@ -41,10 +43,19 @@ def test_send_invoice_due_date_settings_and_timeline(app, tmp_path, vnu):  # noq
 
     jobs(app, "2030-05-01T10:00:00Z")  # the invoice email (mail suppressed in tests)
     jobs(app, "2030-05-19T10:00:00Z")  # the reminder a day before
+    with db.connection_context():
+        token = pay_token(Invoice.get_by_id(invoice.id), app.config["SECRET_KEY"])
+    assert app.test_client().get(f"/pay/{token}").status_code == 200  # viewed
+    with db.connection_context():
+        CustomerPayment.create(booking=booking.id, invoice=invoice.id, amount_cents=100,
+                               currency="usd", stripe_payment_intent_id="pi_t",
+                               confirmation_number="P-T")
     page = console.get(f"/console/bookings/{booking.uuid}").get_data(as_text=True)
     assert 'data-testid="invoice-due"' in page and "May 20, 2030, 12:00:00" in page
     assert 'data-testid="timeline-sent"' in page
     assert "Reminder 1 day before the due date" in page
+    kinds = re.findall(r'data-testid="timeline-(\w+)"', page)
+    assert kinds == ["sent", "reminded", "viewed", "paid"], kinds
     assert html_problems(page) == []
     files = [tmp_path / "booking.html", tmp_path / "settings.html"]
     files[0].write_text(page)
