@@ -76,6 +76,16 @@ class Merchant(BaseModel):
     timezone = CharField(max_length=64, default="UTC")
     allowed_embed_origins = JSONField(default=list)
     stripe_account = CharField(max_length=64, null=True)
+    # Stripe Connect (issue 15): the connected account's state as Stripe last told us
+    # (account.updated, onboarding return), and when the account disconnected the platform.
+    stripe_charges_enabled = BooleanField(default=False)
+    stripe_payouts_enabled = BooleanField(default=False)
+    stripe_details_submitted = BooleanField(default=False)
+    stripe_requirements = JSONField(null=True)  # Stripe's requirements.currently_due
+    stripe_disconnected_at = DateTimeField(null=True)
+    # The platform fee for this merchant; None: the operator's default from the environment.
+    platform_fee_percent_bp = IntegerField(null=True)  # basis points: 250 = 2.5 %
+    platform_fee_fixed_cents = IntegerField(null=True)
     brand_color = CharField(max_length=7, null=True)
     logo_url = CharField(max_length=500, null=True)
     support_email = CharField(max_length=254, null=True)
@@ -242,6 +252,9 @@ class CustomerPayment(BaseModel):
     # What this charge took beyond the booking's balance (a payment that finished after
     # another had paid the booking): refunded automatically, before any other refund.
     excess_cents = IntegerField(default=0)
+    # Connect: the account the charge lives on (refunds go there) and the platform's fee.
+    stripe_account = CharField(max_length=64, null=True)
+    application_fee_cents = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
 
 

@@ -441,7 +441,8 @@ def page(token: str) -> Any:
     }
     if state == "open":
         context.update(agreements=agreements, csrf_token=_csrf.sign(link).decode(),
-                       stripe_js_url=STRIPE_JS_URL, publishable_key=PUBLISHABLE_KEY)
+                       stripe_js_url=STRIPE_JS_URL, publishable_key=PUBLISHABLE_KEY,
+                       stripe_account=None)
     return _respond(render_template("pay/page.html", **context), nonce)
 
 

@@ -29,6 +29,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from blueprints import console_stripe
 from blueprints.console_forms import (
     BrandingForm,
     LoginForm,
@@ -42,6 +43,7 @@ from runtime.extensions import csrf, limiter
 from services.bookings.admin import get_booking
 from services.common.errors import ServiceError
 from services.common.text import problem
+from services.connect.accounts import status as connect_status
 from services.invoices.lifecycle import close_invoice, delete_invoice, reopen_invoice, send_invoice
 from services.invoices.links import pay_url
 from services.invoices.queries import get_invoice
@@ -65,6 +67,7 @@ from services.reminders.schedule import offsets
 from services.reminders.timeline import invoice_timeline
 
 bp = Blueprint("console", __name__, url_prefix="/console", cli_group=None)
+console_stripe.register(bp)  # Settings → Stripe (Connect onboarding)
 PUBLIC_ENDPOINTS = ("console.login",)
 SESSION_KEYS = ("console_user", "console_proof")
 
@@ -316,7 +319,7 @@ def _settings_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
         notification_email=owner.notification_email, address=owner.address)
     return render_template("console/settings.html", origins_form=origins,
                            branding_form=branding, notices_form=notices,
-                           new_key=forms.get("new_key")), status
+                           new_key=forms.get("new_key"), stripe=connect_status(owner)), status
 
 
 def _save_settings(form: Any, data: dict[str, Any]) -> bool:

@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 STRIPE_SCRIPT = ("https://js.stripe.com", "https://*.js.stripe.com")
 STRIPE_FRAMES = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
 STRIPE_CONNECT = ("https://api.stripe.com",)
+# Where an Account Link sends the merchant (the console's Connect button posts, then is
+# redirected there: form-action covers that redirect).
+STRIPE_ONBOARDING = "https://connect.stripe.com"
 SAFE_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
@@ -42,11 +45,18 @@ def stripe_sources(js_url: str | None, api_base: str | None) -> dict[str, tuple[
     return {"script": script, "frame": frames, "connect": connect}
 
 
+def onboarding_origin(api_base: str | None) -> str:
+    """Stripe's hosted onboarding, or the sandbox's (its Account Links are on its API)."""
+    api = origin(api_base)
+    return api if api and api != "https://api.stripe.com" else STRIPE_ONBOARDING
+
+
 def _policy_around_nonce(js_url: str | None, api_base: str | None,
-                         frame_ancestors: tuple[str, ...], images: tuple[str, ...]
-                         ) -> tuple[str, str]:
+                         frame_ancestors: tuple[str, ...], images: tuple[str, ...],
+                         connect: bool = False) -> tuple[str, str]:
     """The policy's text before and after the nonce (cached by _headers_around_nonce)."""
     stripe = stripe_sources(js_url, api_base)
+    forms = "form-action 'self'" + (f" {onboarding_origin(api_base)}" if connect else "")
     nonce = "\x00nonce\x00"
     # Origins are validated when saved; this keeps a bad row from rewriting the policy.
     ancestors = " ".join(o for o in frame_ancestors if SAFE_ORIGIN.match(o)) or "'none'"
@@ -58,7 +68,7 @@ def _policy_around_nonce(js_url: str | None, api_base: str | None,
         "font-src 'self'",
         "connect-src 'self' " + " ".join(stripe["connect"]),
         "frame-src " + " ".join(stripe["frame"]),
-        "form-action 'self'",
+        forms,
         "base-uri 'none'",
         "object-src 'none'",
         f"frame-ancestors {ancestors}",
@@ -73,17 +83,17 @@ def security_headers(config: Mapping[str, Any], nonce: str, frame_ancestors: Ite
     """Every security header of a response, CSP first."""
     before, after, rest = _headers_around_nonce(
         config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"), tuple(frame_ancestors),
-        tuple(images), secure, no_store)
+        tuple(images), secure, no_store, bool(config.get("STRIPE_CONNECT")))
     return [("Content-Security-Policy", before + nonce + after), *rest]
 
 
 @lru_cache(maxsize=1024)
 def _headers_around_nonce(js_url: str | None, api_base: str | None,
                           frame_ancestors: tuple[str, ...], images: tuple[str, ...],
-                          secure: bool, no_store: bool
+                          secure: bool, no_store: bool, connect: bool = False
                           ) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """The CSP around its nonce and the other headers: built once per combination."""
-    before, after = _policy_around_nonce(js_url, api_base, frame_ancestors, images)
+    before, after = _policy_around_nonce(js_url, api_base, frame_ancestors, images, connect)
     headers = [
         # Same-origin only: a pay link's path never leaves in a Referer header.
         ("Referrer-Policy", "same-origin"),

@@ -23,6 +23,8 @@ from services.bookings.admin import (
 )
 from services.bookings.agreements import agreement_json, create_agreement, list_agreements
 from services.common import fields
+from services.connect import accounts as connect_accounts
+from services.connect.onboarding import onboarding_url
 from services.invoices.lifecycle import close_invoice, delete_invoice, reopen_invoice, send_invoice
 from services.invoices.queries import (
     create_invoice_from_json,
@@ -73,6 +75,23 @@ def merchant_update() -> ResponseReturnValue:
     """Partial update: allowed_embed_origins, webhook_url, calendar_sync, branding, ..."""
     merchant = update_settings(current_merchant(), json_body())
     return jsonify(success=True, merchant=settings_json(merchant))
+
+
+@bp.get("/merchant/stripe")
+@operation("The merchant's connected Stripe account (Connect).", out.StripeStatus)
+def merchant_stripe() -> ResponseReturnValue:
+    """The merchant's connected Stripe account as last reported by Stripe."""
+    return jsonify(success=True, **connect_accounts.status(current_merchant()))
+
+
+@bp.post("/merchant/stripe/onboarding")
+@idempotent
+@operation("A fresh Stripe Account Link (account_onboarding); creates the account when "
+           "there is none.", out.OnboardingLink, idempotent=True, errors=(503,))
+def merchant_stripe_onboarding() -> ResponseReturnValue:
+    """A fresh Account Link (the account is created first when there is none)."""
+    url = onboarding_url(current_app.extensions["stripe_client"], current_merchant())
+    return jsonify(success=True, url=url)
 
 
 @bp.get("/agreements")

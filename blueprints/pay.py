@@ -24,6 +24,7 @@ from services.bookings.summary import booking_summary, invoice_by_nonce, page_ro
 from services.common.errors import ServiceError
 from services.common.money import format_money
 from services.common.urls import public_url_for
+from services.connect.accounts import account_for
 from services.documents.for_link import calendar_for_invoice, receipt_for_invoice
 from services.invoices import tokens
 from services.invoices.links import invoice_for_token
@@ -88,6 +89,7 @@ def render_page(token: str, nonce: str, invoice: Invoice, agreements: list[Agree
         context["csrf_token"] = tokens.make_csrf(current_app.config["SECRET_KEY"], nonce)
         context["stripe_js_url"] = current_app.config["STRIPE_JS_URL"]
         context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]
+        context["stripe_account"] = account_for(merchant)  # Stripe.js's stripeAccount
     elif state == "paid":
         payment = (
             CustomerPayment.select().where(CustomerPayment.invoice == invoice.id)

@@ -28,6 +28,13 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_JS_URL": "https://js.stripe.com/v3/",
     "STRIPE_TIMEOUT_SECONDS": 20,
     "STRIPE_USE_SDK_NEXT_ACTIONS": True,  # False: 3-D Secure by redirect to the bank's page
+    # Stripe Connect (issue 15): each merchant is paid into its own connected account.
+    "STRIPE_CONNECT": False,
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_sandbox_connect",  # the Connect endpoint's
+    # The platform's fee on each charge by default: a percent (decimals allowed, "2.5") of
+    # the booking part plus fixed cents; `flask set-platform-fee` overrides per merchant.
+    "PAYLINK_PLATFORM_FEE_PERCENT": "0",
+    "PAYLINK_PLATFORM_FEE_FIXED_CENTS": 0,
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,
@@ -98,6 +105,9 @@ def check_production(config: Mapping[str, Any]) -> None:
         for name in REQUIRED_IN_PRODUCTION
         if not config.get(name) or config.get(name) == DEFAULTS[name]
     ]
+    if config.get("STRIPE_CONNECT") and config.get(
+            "STRIPE_CONNECT_WEBHOOK_SECRET") == DEFAULTS["STRIPE_CONNECT_WEBHOOK_SECRET"]:
+        missing.append("STRIPE_CONNECT_WEBHOOK_SECRET")
     if missing:
         raise ConfigError(
             "PAYLINK_ENV=production needs these environment variables set to real values: "

@@ -1,6 +1,7 @@
 """Start the sandbox from the command line.
 
-`python -m sandbox --port 12111 [--host 127.0.0.1] [--webhook-url URL --webhook-secret whsec_...]`
+`python -m sandbox --port 12111 [--host 127.0.0.1] [--webhook-url URL --webhook-secret whsec_...]
+[--connect-webhook-url URL --connect-webhook-secret whsec_...]`
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--webhook-url")
     parser.add_argument("--webhook-secret", default="whsec_sandbox")
+    parser.add_argument("--connect-webhook-url", help="Connect endpoint (default: --webhook-url)")
+    parser.add_argument("--connect-webhook-secret", default="whsec_sandbox_connect")
     parser.add_argument("--latency-ms", type=int, default=0)
     args = parser.parse_args(argv)
     config = Config(
-        webhook_url=args.webhook_url, webhook_secret=args.webhook_secret, latency_ms=args.latency_ms
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        latency_ms=args.latency_ms,
+        connect_webhook_url=args.connect_webhook_url,
+        connect_webhook_secret=args.connect_webhook_secret,
     )
     server = make_server(args.host, args.port, create_app(config), threaded=True)
     print(

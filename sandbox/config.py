@@ -10,6 +10,10 @@ from typing import Any
 class Config:
     webhook_url: str | None = None
     webhook_secret: str = "whsec_sandbox"  # noqa: S105 (a placeholder, not a credential)
+    # Connect endpoint: events of connected accounts (they carry `account`), signed with
+    # their own secret; sent to webhook_url when no Connect URL is set.
+    connect_webhook_url: str | None = None
+    connect_webhook_secret: str = "whsec_sandbox_connect"  # noqa: S105 (a placeholder)
     webhooks_enabled: bool = True
     webhook_delay_ms: int = 0  # wait before the first delivery attempt
     webhook_retry_base_ms: int = 500  # backoff: base, 2*base, 4*base ... (Stripe: hours)
@@ -24,9 +28,10 @@ class Config:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
         if values.get("fail_mode") not in (None, "503"):
             raise ValueError("fail_mode must be null or '503'")
-        url = values.get("webhook_url")
-        if url is not None and not str(url).startswith(("http://", "https://")):
-            raise ValueError("webhook_url must be an http(s) URL")
+        for name in ("webhook_url", "connect_webhook_url"):
+            url = values.get(name)
+            if url is not None and not str(url).startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http(s) URL")
         for key, value in values.items():
             setattr(self, key, value)
 

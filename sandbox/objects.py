@@ -147,7 +147,7 @@ def payment_intent(
         "amount_details": {"tip": {}},
         "amount_received": 0,
         "application": None,
-        "application_fee_amount": None,
+        "application_fee_amount": params.get("application_fee_amount"),
         "automatic_payment_methods": (
             {"allow_redirects": apm.get("allow_redirects", "always"), "enabled": True}
             if apm_on
@@ -218,7 +218,7 @@ def charge(
         "amount_refunded": 0,
         "application": None,
         "application_fee": None,
-        "application_fee_amount": None,
+        "application_fee_amount": pi.get("application_fee_amount"),
         "balance_transaction": new_id("txn") if captured else None,
         "billing_details": pm["billing_details"],
         "calculated_statement_descriptor": "PAYLINK",

@@ -13,7 +13,9 @@ from typing import Any
 
 from flask import Flask, Response, request, send_from_directory
 
+from sandbox import connect_routes
 from sandbox.config import Config
+from sandbox.connect import Connect, PlatformStore, current_account
 from sandbox.errors import StripeError
 from sandbox.idempotency import IdempotencyStore, Saved
 from sandbox.ids import rand
@@ -34,7 +36,8 @@ class Sandbox:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.dispatcher = Dispatcher(config, self._set_pending)
-        self.store = Store(on_event=self.dispatcher.emit)
+        self.store: Store = PlatformStore(on_event=self.dispatcher.emit)
+        self.connect = Connect(config)
         self.idempotency = IdempotencyStore()
 
     def _set_pending(self, event_id: str, count: int) -> None:
@@ -42,8 +45,14 @@ class Sandbox:
             if event_id in self.store.events:
                 self.store.events[event_id]["pending_webhooks"] = count
 
+    def scoped(self) -> Store:
+        """The store of the request's account (`Stripe-Account`), the platform's otherwise."""
+        account = current_account.get()
+        return self.store if account is None else self.connect.store_for(account)
+
     def reset(self) -> None:
         self.dispatcher.reset()
+        self.connect.reset()
         self.store.reset()
         self.idempotency.reset()
 
@@ -110,7 +119,7 @@ def _expand(sb: Sandbox, obj: dict[str, Any], params: dict[str, Any]) -> dict[st
     for path in _expand_paths(params):
         head = path.split(".")[0]
         if head in kinds and isinstance(obj.get(head), str):
-            obj[head] = sb.store.get(kinds[head], obj[head])
+            obj[head] = sb.scoped().get(kinds[head], obj[head])
         if head == "latest_charge" and isinstance(obj.get("latest_charge"), dict):
             _expand_charge(sb, obj["latest_charge"], {"expand": [path[len(head) + 1 :]]})
     return obj
@@ -120,7 +129,7 @@ def _expand_charge(sb: Sandbox, ch: dict[str, Any], params: dict[str, Any]) -> d
     """`refunds` is on a charge only when asked for (Stripe since 2022-11-15)."""
     old = not current_request.get(RequestInfo()).at_least("2022-11-15")
     if old or "refunds" in _expand_paths(params):
-        sb.store.charge_with_refunds(ch)
+        sb.scoped().charge_with_refunds(ch)
     return ch
 
 
@@ -134,7 +143,7 @@ def _unrecognized() -> StripeError:
 
 def _page(sb: Sandbox, kind: str, params: dict[str, Any], url: str, **filters: Any) -> Any:
     limit = min(parse_positive_int(params.get("limit", 10), "limit"), 100)
-    rows, more = sb.store.list_page(
+    rows, more = sb.scoped().list_page(
         kind,
         limit,
         starting_after=params.get("starting_after") or None,
@@ -149,7 +158,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     sb = Sandbox(config or Config())
     app.extensions["sandbox"] = sb
-    store = sb.store
+    store = _Scoped(sb)  # every route's objects live on the request's account
 
     def run_api(
         handler: Handler | None, publishable_ok: bool, kwargs: dict[str, Any]
@@ -182,23 +191,34 @@ def create_app(config: Config | None = None) -> Flask:
                 )
             if handler is None:
                 raise _unrecognized()
+            # Stripe.js sends the account as `_stripe_account`, the SDKs as a header.
+            account = request.headers.get("Stripe-Account") or params.pop(
+                "_stripe_account", None)
+            params.pop("_stripe_account", None)
+            if account:
+                sb.connect.store_for(str(account))  # unknown or revoked: refused up front
+                headers["Stripe-Account"] = str(account)
             if idem_key and api_key:
                 headers["Idempotency-Key"] = idem_key
                 fingerprint = (request.path, tuple(sorted(request.form.items(multi=True))))
-                saved = sb.idempotency.begin(api_key, idem_key, fingerprint)
+                # Keys are scoped per account too, as on Stripe.
+                scope = f"{api_key}|{account}" if account else api_key
+                saved = sb.idempotency.begin(scope, idem_key, fingerprint)
                 if saved is not None:
                     replay_headers = {**saved.headers, "Idempotent-Replayed": "true"}
                     return Response(
                         saved.body, saved.status, replay_headers, mimetype="application/json"
                     )
-                claimed = (api_key, idem_key)
+                claimed = (scope, idem_key)
             if sb.config.latency_ms:
                 time.sleep(sb.config.latency_ms / 1000)
             info = RequestInfo(request_id, idem_key, request.host_url.rstrip("/"), version)
             token = current_request.set(info)
+            account_token = current_account.set(str(account) if account else None)
             try:
                 body, status, store_it = handler(params, kind, **kwargs), 200, True
             finally:
+                current_account.reset(account_token)
                 current_request.reset(token)
         except StripeError as exc:
             exc.body.setdefault(
@@ -336,6 +356,8 @@ def create_app(config: Config | None = None) -> Flask:
     def list_events(params: dict[str, Any], kind: str) -> dict[str, Any]:
         return _page(sb, "event", params, "/v1/events", type=params.get("type"))
 
+    connect_routes.register(app, sb, api)
+
     @app.errorhandler(404)
     @app.errorhandler(405)
     def not_found(_: Exception) -> Response:
@@ -385,15 +407,18 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.post("/_sandbox/events/<event_id>/replay")
     def control_replay(event_id: str) -> Response:
+        for owner in sb.connect.stores_with("event", event_id):  # a connected account's
+            return _json(sb.connect.dispatcher.replay(owner.get("event", event_id)))
         try:
-            event = store.get("event", event_id)
+            event = sb.store.get("event", event_id)
         except StripeError as exc:
             return _json(exc.response_body(), exc.status)
         return _json(sb.dispatcher.replay(event))
 
     @app.get("/_sandbox/deliveries")
     def control_deliveries() -> Response:
-        rows = sb.dispatcher.deliveries()
+        rows = sb.dispatcher.deliveries() + sb.connect.dispatcher.deliveries()
+        rows.sort(key=lambda r: r["at"])
         if request.args.get("event_id"):
             rows = [r for r in rows if r["event_id"] == request.args["event_id"]]
         return _json({"data": rows})
@@ -401,13 +426,24 @@ def create_app(config: Config | None = None) -> Flask:
     @app.post("/_sandbox/payment_intents/<pi_id>/authenticate")
     def control_authenticate(pi_id: str) -> Response:
         data = request.get_json(silent=True) or {}
+        owner = next(iter(sb.connect.stores_with("payment_intent", pi_id)), sb.store)
         try:
-            result = store.authenticate(pi_id, str(data.get("result")), data.get("client_secret"))
+            result = owner.authenticate(pi_id, str(data.get("result")), data.get("client_secret"))
         except StripeError as exc:
             return _json(exc.response_body(), exc.status)
         return _json(result)
 
     return app
+
+
+class _Scoped:
+    """Stands for the store of the request's account wherever the routes say `store`."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self._sb = sb
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sb.scoped(), name)
 
 
 def _list(rows: list[dict[str, Any]], has_more: bool, url: str) -> dict[str, Any]:

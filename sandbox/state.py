@@ -53,6 +53,7 @@ PI_CREATE_PARAMS = {
     "statement_descriptor_suffix", "expand", "payment_method_types", "payment_method_options",
     "off_session", "error_on_requires_action", "mandate_data", "shipping", "transfer_group",
     "confirmation_method", "payment_method_data",
+    "application_fee_amount",  # direct charges only: sandbox/connect.py checks it
 }  # fmt: skip
 PI_CONFIRM_PARAMS = {
     "confirmation_token", "payment_method", "return_url", "use_stripe_sdk", "expand",

@@ -41,9 +41,22 @@ def verify_webhook(payload: bytes, signature: str, secret: str) -> stripe.Event:
 UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
+def account_options(account: str | None,
+                    idempotency_key: str | None = None) -> stripe.RequestOptions:
+    """Request options for a call made for a merchant: its connected account (the
+    ``Stripe-Account`` header) when it has one, and an idempotency key when given."""
+    options: stripe.RequestOptions = {}
+    if account:
+        options["stripe_account"] = account
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    return options
+
+
 # The SDK's client type and the errors the services tell apart, named here so that the
 # rest of the app depends on this module, not on stripe itself.
 Client = stripe.StripeClient
 StripeError = stripe.StripeError
 CardError = stripe.CardError  # the bank declined: a decline_code and a message for people
 InvalidRequestError = stripe.InvalidRequestError  # unknown id, bad or reused parameters
+NoAccess = stripe.PermissionError  # e.g. a connected account that left the platform

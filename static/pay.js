@@ -17,7 +17,10 @@
     errorBox.hidden = false;
     return;
   }
-  var stripe = window.Stripe(cfg.publishableKey);
+  // Connect: the merchant's own account, so the ConfirmationToken is made on it.
+  var stripe = cfg.stripeAccount
+    ? window.Stripe(cfg.publishableKey, { stripeAccount: cfg.stripeAccount })
+    : window.Stripe(cfg.publishableKey);
   var elements = stripe.elements({ mode: "payment", amount: cfg.amount, currency: cfg.currency });
   var paymentElement = elements.create("payment");
   var cardComplete = false;

@@ -12,6 +12,7 @@
   var ID = hash.get('id');
   var PARENT = hash.get('parentOrigin');
   var KEY = hash.get('key');
+  var ACCOUNT = hash.get('stripeAccount');  // Connect: tokens are made on that account
   var form = document.getElementById('card-form');
   // Ids and names as in Stripe's Payment Element (#Field-numberInput, name="number", ...).
   var inputs = {
@@ -203,6 +204,7 @@
     var e = expiryParts();
     var body = new URLSearchParams();
     body.append('key', KEY);
+    if (ACCOUNT) body.append('_stripe_account', ACCOUNT);
     body.append('payment_method_data[type]', 'card');
     body.append('payment_method_data[card][number]', digits(inputs.number.value));
     body.append('payment_method_data[card][exp_month]', String(e.month));

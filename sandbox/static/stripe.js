@@ -40,9 +40,10 @@
     return out;
   }
 
-  function request(method, path, key, params) {
+  function request(method, path, key, params, account) {
     var body = encode(params);
     body.append('key', key);
+    if (account) body.append('_stripe_account', account);  // Connect: the stripeAccount option
     var url = ORIGIN + path;
     var init = { method: method, credentials: 'omit' };
     if (method === 'GET') url += '?' + body.toString();
@@ -167,6 +168,7 @@
       id: this._id, parentOrigin: window.location.origin, key: this._elements._stripe._key,
       country: address.country || ''
     });
+    if (this._elements._stripe._account) hash.set('stripeAccount', this._elements._stripe._account);
     frame.src = ORIGIN + '/v3/elements-inner-payment.html#' + hash.toString();
     var loader = document.createElement('div');
     loader.className = '__PrivateStripeElementLoader';
@@ -317,6 +319,7 @@
     }
     this._key = key;
     this._options = options || {};
+    this._account = this._options.stripeAccount || null;
   }
 
   Stripe.prototype.elements = function (options) {
@@ -342,7 +345,8 @@
   Stripe.prototype.retrievePaymentIntent = function (clientSecret) {
     var id;
     try { id = piIdFromSecret(clientSecret); } catch (e) { return Promise.reject(e); }
-    return request('GET', '/v1/payment_intents/' + id, this._key, { client_secret: clientSecret })
+    return request('GET', '/v1/payment_intents/' + id, this._key, { client_secret: clientSecret },
+                   this._account)
       .then(function (res) { return res.error ? { error: res.error } : { paymentIntent: res.data }; });
   };
 
@@ -388,7 +392,8 @@
         client_secret: clientSecret, confirmation_token: tok.token.id,
         return_url: confirmParams.return_url, use_stripe_sdk: 'true'
       };
-      return request('POST', '/v1/payment_intents/' + id + '/confirm', self._key, params).then(function (res) {
+      return request('POST', '/v1/payment_intents/' + id + '/confirm', self._key, params,
+                     self._account).then(function (res) {
         if (res.error) return { error: res.error };
         return self._runNextAction(res.data);
       }).then(function (result) {

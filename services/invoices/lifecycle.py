@@ -7,6 +7,7 @@ from datetime import datetime
 from models import SEND_TYPES, Booking, Invoice, for_update, locked_transaction, utcnow
 from services.common import fields, text
 from services.common.errors import Conflict, NotFound, ServiceError
+from services.connect.accounts import connect_enabled, require_chargeable
 from services.invoices import tokens
 from services.invoices.links import rotate_token
 from services.messaging.notifications import queue_invoice_message
@@ -28,8 +29,12 @@ def create_invoice(
     allow_tip: bool = False,
     expires_at: datetime | None = None,
     due_at: datetime | None = None,
+    check_account: bool = True,
 ) -> Invoice:
-    """An open invoice for all or part of a booking's balance (422 when a rule says no)."""
+    """An open invoice for all or part of a booking's balance (422 when a rule says no).
+    ``check_account=False``: seed-demo only, which seeds without Stripe reachable."""
+    if check_account and connect_enabled():  # 409: no account that can take charges
+        require_chargeable(booking.merchant)
     if booking.status == "canceled":
         raise ServiceError("The booking is canceled; it cannot be invoiced.")
     if booking.balance_cents <= 0:
@@ -108,6 +113,8 @@ def send_invoice(invoice: Invoice, *, resend: bool = False) -> Invoice:
         booking = invoice.booking
         if booking.status == "canceled":
             raise Conflict("The booking is canceled; the invoice cannot be sent.")
+        if connect_enabled():
+            require_chargeable(invoice.merchant)
         validate_delivery(booking, invoice.send_type, invoice.send_to_email_override)
         queue_invoice_message(invoice, resend=resend)
     return invoice

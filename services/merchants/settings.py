@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from models import Merchant, transactional
 from services.common import fields
 from services.common.errors import ServiceError
+from services.connect import fees
 from services.messaging import outbound
 from services.reminders.schedule import offsets, parse_reminders
 
@@ -75,6 +76,7 @@ def settings_json(merchant: Merchant) -> dict[str, Any]:
             "logo_url": merchant.logo_url,
             "support_email": merchant.support_email,
         },
+        "platformFee": fees.rule_for(merchant).as_json(),
     }
 
 

@@ -29,6 +29,8 @@ from services import gateway
 from services.common import text
 from services.common.codes import random_code
 from services.common.errors import Conflict, NotFound, ServiceError
+from services.connect import fees
+from services.connect.accounts import account_for
 from services.payments import card_details
 from services.payments.finalisation import finalise
 from services.payments.locks import InvoiceRef, invoice_id_of, lock_invoice
@@ -135,9 +137,11 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
         with suppress(PaymentDeclined, AttemptRefused):
             send_intent(client, invoice.id, invoice.pending_request)
         return
-    intent = client.v1.payment_intents.retrieve(pending, params={"expand": card_details.EXPAND})
+    options = gateway.account_options(account_for(invoice.merchant))
+    intent = client.v1.payment_intents.retrieve(pending, params={"expand": card_details.EXPAND},
+                                                options=options)
     if intent.status == "requires_action" and age > ABANDONED_ACTION:
-        intent = _cancel_abandoned(client, intent)
+        intent = _cancel_abandoned(client, intent, options)
     if intent.status in LIVE_STATUSES:
         raise Conflict(PENDING_MESSAGE, code="payment_pending")
     if intent.status == "succeeded":
@@ -146,12 +150,12 @@ def settle_pending(client: gateway.Client, invoice: Invoice) -> None:
         clear_pending(invoice.id, pending)  # canceled or failed: the customer may start again
 
 
-def _cancel_abandoned(client: gateway.Client, intent: Any) -> Any:
+def _cancel_abandoned(client: gateway.Client, intent: Any, options: Any) -> Any:
     """A 3-D Secure challenge nobody finished: cancel it so the invoice can be paid again."""
     try:
-        intent = client.v1.payment_intents.cancel(intent.id)
-    except gateway.InvalidRequestError:
-        intent = client.v1.payment_intents.retrieve(intent.id)  # finished meanwhile
+        intent = client.v1.payment_intents.cancel(intent.id, options=options)
+    except gateway.InvalidRequestError:  # finished meanwhile
+        intent = client.v1.payment_intents.retrieve(intent.id, options=options)
     event(log, "abandoned payment canceled", intent=intent.id, status=intent.status)
     return intent
 
@@ -178,9 +182,13 @@ def intent_call(invoice: Invoice, booking: Booking, merchant: Merchant, amount: 
     }
     if request.return_url:
         params["return_url"] = request.return_url
-    options: dict[str, Any] = {"idempotency_key": f"paylink-{invoice.uuid}-{attempt}"}
-    if merchant.stripe_account:
-        options["stripe_account"] = merchant.stripe_account
+    account = account_for(merchant)
+    if account is not None:  # a direct charge: the platform's fee goes with it
+        fee = fees.fee_cents(fees.rule_for(merchant), amount, request.tip_cents)
+        if fee:
+            params["application_fee_amount"] = fee
+    options = gateway.account_options(account,
+                                      idempotency_key=f"paylink-{invoice.uuid}-{attempt}")
     return {"attempt": attempt, "params": params, "options": options}
 
 
@@ -267,9 +275,11 @@ def complete_next_action(client: gateway.Client, invoice_id: int,
     invoice = Invoice.get_by_id(invoice_id)
     if not isinstance(intent_id, str) or not INTENT_ID.match(intent_id):
         raise ServiceError("Unknown payment.", code="payment_unknown")
+    # Read on the merchant's own account: another account's id is not found there.
     try:
         intent = client.v1.payment_intents.retrieve(
-            intent_id, params={"expand": card_details.EXPAND})
+            intent_id, params={"expand": card_details.EXPAND},
+            options=gateway.account_options(account_for(invoice.merchant)))
     except gateway.InvalidRequestError as exc:
         raise NotFound("Unknown payment.", code="payment_unknown") from exc
     except gateway.UNAVAILABLE as exc:

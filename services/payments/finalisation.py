@@ -22,6 +22,7 @@ from services import gateway
 from services.common.codes import random_code
 from services.common.errors import NotFound, ServiceError
 from services.common.money import format_money
+from services.connect.accounts import account_for
 from services.messaging.notifications import queue_payment_messages
 from services.messaging.outbox import enqueue
 from services.payments import card_details
@@ -72,6 +73,8 @@ def _record_payment(intent: Any, invoice: Invoice, booking: Booking,
         tip_cents=tip, currency=intent.currency, stripe_payment_intent_id=intent.id,
         stripe_charge_id=_charge_id(intent), confirmation_number=random_code(10, "P-"),
         excess_cents=amount - fits + (tip if fits == 0 else 0), created_at=utcnow(),
+        stripe_account=account_for(invoice.merchant),
+        application_fee_cents=int(getattr(intent, "application_fee_amount", None) or 0),
     )
     payment.card_brand, payment.card_last4 = card_details.card_details(intent)
     inserted = (CustomerPayment.insert(payment.__data__).on_conflict_ignore()

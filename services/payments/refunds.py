@@ -96,7 +96,8 @@ def refund_payment(client: Any, payment: CustomerPayment, amount_cents: int | No
     try:
         refund = client.v1.refunds.create(
             params={"payment_intent": payment.stripe_payment_intent_id, "amount": amount},
-            options={"idempotency_key": key},
+            # On the account the charge lives on (Connect), whatever the merchant has now.
+            options=gateway.account_options(payment.stripe_account, idempotency_key=key),
         )
     except gateway.StripeError as exc:
         event(log, "refund failed", payment=payment.uuid, error=type(exc).__name__)
@@ -111,11 +112,13 @@ def record_refund(payment: CustomerPayment, stripe_refund_id: str, amount_cents:
                   reason: str | None = None) -> Refund:
     """Apply one Stripe refund once, whoever reports it first (API answer or webhook)."""
     with locked_transaction():
+        # The payment row first: the API's answer and the charge.refunded webhook may race
+        # here, and only after the lock does the check below see the other's committed row.
+        payment = for_update(CustomerPayment.select()
+                             .where(CustomerPayment.id == payment.id)).get()
         existing = Refund.get_or_none(Refund.stripe_refund_id == stripe_refund_id)
         if existing is not None:
             return existing
-        payment = for_update(CustomerPayment.select()
-                             .where(CustomerPayment.id == payment.id)).get()
         amount = min(amount_cents, refundable_cents(payment))
         part = _booking_part(payment, payment.refunded_cents, amount)
         refund = Refund.create(payment=payment, stripe_refund_id=stripe_refund_id,

@@ -21,6 +21,7 @@ from models import (
 from runtime.logs import event
 from services.bookings.records import slot_available
 from services.common.errors import ServiceError
+from services.connect.accounts import UNAVAILABLE_MESSAGE, refusal
 from services.schemas import requests
 from services.schemas.base import check
 
@@ -127,6 +128,8 @@ def unpayable_reason(invoice: Invoice, booking: Booking,
         return "no_balance", "There is no balance due on this booking."
     if not slot_available(booking, held_seats):
         return "slot_unavailable", "Sorry, this time slot is no longer available."
+    if refusal(invoice.merchant):  # Connect: no account that can take charges
+        return "unavailable", UNAVAILABLE_MESSAGE
     return None
 
 

@@ -16,6 +16,8 @@ from models import CustomerPayment, Invoice, StripeEvent, db
 from runtime.logs import event as log_event
 from services import gateway
 from services.common.errors import ServiceError
+from services.connect import accounts as connect_accounts
+from services.connect.accounts import account_for
 from services.payments import card_details
 from services.payments.attempts import record_failure
 from services.payments.finalisation import finalise
@@ -62,29 +64,41 @@ def handle_event(client: gateway.Client, event: Any) -> str:
     if already_processed(event_id):
         return "duplicate"
     obj = _field(_field(event, "data"), "object")
+    # Connect events say which connected account they happened on; the platform's do not.
+    account = _field(event, "account")
+    account = account if isinstance(account, str) else None
     outcome = "ignored"
     try:
-        if event_type in HANDLED and obj is None:
+        if event_type in connect_accounts.HANDLED:
+            outcome = connect_accounts.handle_account_event(client, event_type, account)
+        elif event_type in HANDLED and obj is None:
             outcome = "ignored: no data.object"
         elif event_type.startswith("payment_intent.") and event_type in HANDLED:
             intent_id = _field(obj, "id")
-            outcome = (sync_payment_intent(client, intent_id) if isinstance(intent_id, str)
-                       else "ignored: no object id")
+            outcome = (sync_payment_intent(client, intent_id, account)
+                       if isinstance(intent_id, str) else "ignored: no object id")
         elif event_type == "charge.refunded":
-            outcome = sync_refunds(client, obj)
-    except gateway.InvalidRequestError as exc:  # e.g. resource_missing: Stripe has it no more
+            outcome = sync_refunds(client, obj, account)
+    except (gateway.InvalidRequestError, gateway.NoAccess) as exc:  # Stripe has it no more
         outcome = f"ignored: {exc.code or 'invalid request'}"
     mark_processed(event_id, event_type)
     log_event(log, "stripe event", event=event_id, type=event_type, outcome=outcome)
     return outcome
 
 
-def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
-    intent = client.v1.payment_intents.retrieve(intent_id, params={"expand": card_details.EXPAND})
+def sync_payment_intent(client: gateway.Client, intent_id: str,
+                        account: str | None = None) -> str:
+    """Re-read the intent on the account the event came from; it counts only for an
+    invoice whose merchant is paid into that same account."""
+    intent = client.v1.payment_intents.retrieve(intent_id, params={"expand": card_details.EXPAND},
+                                                options=gateway.account_options(account))
     metadata = intent.metadata.to_dict() if intent.metadata else {}
     invoice = Invoice.get_or_none(Invoice.uuid == metadata.get("invoice_uuid", ""))
     if invoice is None:
         return "not ours"
+    if account_for(invoice.merchant) != account:
+        log_event(log, "webhook account mismatch", intent=intent.id, account=account)
+        return "refused: account mismatch"
     if intent.status == "succeeded":
         try:
             finalise(intent, client)
@@ -102,7 +116,7 @@ def sync_payment_intent(client: gateway.Client, intent_id: str) -> str:
     return "pending"
 
 
-def sync_refunds(client: gateway.Client, charge: Any) -> str:
+def sync_refunds(client: gateway.Client, charge: Any, account: str | None = None) -> str:
     """Bring a payment's refunded amount up to the charge's, refund by refund."""
     intent_id = _field(charge, "payment_intent")
     if not isinstance(intent_id, str):
@@ -110,7 +124,11 @@ def sync_refunds(client: gateway.Client, charge: Any) -> str:
     payment = CustomerPayment.get_or_none(CustomerPayment.stripe_payment_intent_id == intent_id)
     if payment is None:
         return "not ours"
-    refunds = client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
+    if (payment.stripe_account or None) != account:
+        log_event(log, "webhook account mismatch", intent=intent_id, account=account)
+        return "refused: account mismatch"
+    refunds = client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100},
+                                     options=gateway.account_options(account))
     for refund in refunds.data:
         if refund.status in ("succeeded", "pending"):
             record_refund(payment, refund.id, refund.amount)

@@ -64,19 +64,21 @@ class OneOf:
 class Body(BaseModel):
     """A request body: JSON types exactly (true is not 1, "12" is not 12)."""
 
-    model_config = ConfigDict(strict=True, extra="allow")
+    # defer_build: a shape's validator is built on its first use, not at import, so a
+    # worker carries only the ones its requests need (each costs memory).
+    model_config = ConfigDict(strict=True, extra="allow", defer_build=True)
 
 
 class Query(BaseModel):
     """Query parameters: strings on the wire, so numbers are read from text."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class Shape(BaseModel):
     """An answer's shape (documentation; answers are built by the services)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 def dotted(location: tuple[int | str, ...]) -> str:

@@ -131,6 +131,14 @@ class Branding(Shape):
     support_email: Opt = None
 
 
+class PlatformFee(Shape):
+    """The platform's fee on each direct charge (Stripe Connect)."""
+    percentBasisPoints: int = Field(ge=0, le=10000, description="250 = 2.5 %.")  # noqa: N815
+    percent: str = Field(description='The percent as a decimal, e.g. "2.5".')
+    fixedCents: Cents  # noqa: N815
+    source: Literal["default", "merchant"]
+
+
 class Merchant(Shape):
     uuid: str | None = None
     name: str | None = None
@@ -145,6 +153,7 @@ class Merchant(Shape):
     reminders: list[int] | None = None
     notification_email: Opt = None
     address: Opt = None
+    platformFee: PlatformFee | None = None  # noqa: N815
 
 
 class RefundPayment(Shape):
@@ -170,6 +179,23 @@ class Health(Shape):
 
 class Ok(Shape):
     success: Literal[True]
+
+
+class StripeStatus(Ok):
+    """The merchant's connected Stripe account as Stripe last reported it."""
+    account: Opt
+    connected: bool
+    chargesEnabled: bool  # noqa: N815
+    payoutsEnabled: bool  # noqa: N815
+    detailsSubmitted: bool  # noqa: N815
+    requirements: list[str] = Field(description="What Stripe still needs (currently_due).")
+    disconnectedAt: Time = None  # noqa: N815
+    connectRequired: bool  # noqa: N815
+    canTakeCharges: bool  # noqa: N815
+
+
+class OnboardingLink(Ok):
+    url: str = Field(description="A fresh Stripe Account Link (account_onboarding).")
 
 
 class MerchantOne(Ok):

@@ -182,6 +182,24 @@ def exercise(api: Api, sandbox_url: str) -> None:
     api("GET", "/v1/refunds/re_missing")
     api("POST", f"/v1/refunds/{refund['id']}", **{"metadata[why]": "late"})
     api("POST", f"/v1/refunds/{refund['id']}", amount=1)
+    # Connect: an account, its Account Link, a direct charge with an application fee
+    acct = api("POST", "/v1/accounts", type="standard", country="US").json()["id"]
+    api("POST", "/v1/accounts", type="premium")
+    api("GET", f"/v1/accounts/{acct}")
+    api("GET", "/v1/accounts/acct_1missing")
+    api("POST", "/v1/account_links", account=acct, type="account_onboarding",
+        refresh_url="https://shop.example/r", return_url="https://shop.example/k")
+    api("POST", "/v1/account_links", account=acct)
+    requests.post(f"{sandbox_url}/_sandbox/accounts/{acct}", json={"complete_onboarding": True},
+                  timeout=10)
+    requests.post(f"{sandbox_url}/v1/payment_intents", timeout=10, data={
+        "amount": 2000, "application_fee_amount": 150, "confirm": "true",
+        "payment_method": "pm_card_visa", **card},
+        headers={"Authorization": f"Bearer {SK}", "Stripe-Account": acct})
+    fee = api("GET", "/v1/application_fees", limit=1).json()["data"][0]["id"]
+    api("GET", "/v1/application_fees", limit=0)
+    api("GET", f"/v1/application_fees/{fee}")
+    api("GET", "/v1/application_fees/fee_missing")
     # Events, and what Stripe answers to no key, a bad key, a bad version, an unknown URL
     event = api("GET", "/v1/events", limit=100).json()["data"][0]
     api("GET", "/v1/events", limit=-1)
