@@ -92,6 +92,11 @@ class Merchant(BaseModel):
     webhook_url = CharField(max_length=500, null=True)
     webhook_secret = CharField(max_length=100, null=True)
     calendar_sync = BooleanField(default=False)
+    # Reminder offsets in days from an invoice's due date (null: DEFAULT_REMINDERS), where
+    # payment and refund notices go, and the address put on receipts and calendar files.
+    reminders = JSONField(null=True)
+    notification_email = CharField(max_length=254, null=True)
+    address = CharField(max_length=500, null=True)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -104,6 +109,7 @@ class Customer(BaseModel):
     phone = CharField(max_length=32, null=True)
     # The customer's language (a tag of services.common.locales, e.g. "pt-BR"), if known.
     locale = CharField(max_length=16, null=True)
+    timezone = CharField(max_length=64, null=True)  # null: the merchant's
     created_at = DateTimeField(default=utcnow)
 
 
@@ -207,6 +213,9 @@ class Invoice(BaseModel):
     closed_at = DateTimeField(null=True)
     deleted_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True, index=True)
+    # Reminders count from it. Its index is made by m0008 only: create_tables(safe=True)
+    # would otherwise try to index the column on an old table before m0008 adds it.
+    due_at = DateTimeField(null=True)
     pending_intent_id = CharField(max_length=64, null=True)
     pending_since = DateTimeField(null=True)
     # The PaymentIntent create call of the pending attempt, kept so that it can be replayed
@@ -290,6 +299,21 @@ class OutboxMessage(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class InvoiceReminder(BaseModel):
+    """One row per invoice and schedule offset: inserting it claims that reminder, so it is
+    queued (or skipped) once, whatever the number of job runners."""
+    invoice_id: int
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    offset_days = IntegerField()
+    status = CharField(max_length=16)  # queued, skipped (missed, or before the invoice went)
+    outbox_key = CharField(max_length=200, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invoice", "offset_days"), True),)
+
+
 class StripeEvent(BaseModel):
     """Webhook de-duplication: an event id is processed once."""
 
@@ -342,6 +366,7 @@ MODELS: list[type[BaseModel]] = [
     Refund,
     AgreementAcceptance,
     OutboxMessage,
+    InvoiceReminder,
     StripeEvent,
     SchemaVersion,
     IdempotencyKey,

@@ -456,6 +456,15 @@ def status(token: str) -> Any:
     abort(501)  # only url_for needs it
 
 
+@pay.get("/<token>/receipt.pdf")
+def receipt_pdf(token: str) -> Any:
+    """Linked from the page only (pay/_documents.html); never timed."""
+    abort(404)
+
+
+pay.add_url_rule("/<token>/booking.ics", "booking_ics", receipt_pdf)
+
+
 @branding.get("/brand/<merchant_uuid>.css")
 def stylesheet(merchant_uuid: str) -> Any:
     abort(501)  # only url_for needs it

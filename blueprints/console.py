@@ -33,6 +33,7 @@ from blueprints import console_stripe
 from blueprints.console_forms import (
     BrandingForm,
     LoginForm,
+    NoticesForm,
     OriginsForm,
     RefundForm,
     SendInvoiceForm,
@@ -56,12 +57,15 @@ from services.merchants.console import (
     format_amount,
     format_timestamp,
     invoice_is_live,
+    local_to_utc,
     money,
     search_bookings,
 )
 from services.merchants.keys import rotate_api_key
 from services.merchants.settings import update_settings
 from services.payments.refunds import get_payment, refund_payment
+from services.reminders.schedule import offsets
+from services.reminders.timeline import invoice_timeline
 
 bp = Blueprint("console", __name__, url_prefix="/console", cli_group=None)
 console_stripe.register(bp)  # Settings → Stripe (Connect onboarding)
@@ -194,8 +198,10 @@ def booking(uuid: str) -> ResponseReturnValue:
     config = current_app.config
     links = {i.id: pay_url(i, config["SECRET_KEY"], config["PAYLINK_BASE_URL"])
              for i in detail.invoices if invoice_is_live(i)}
+    timelines = {i.id: invoice_timeline(i) for i in detail.invoices}
     return render_template("console/booking.html", detail=detail, booking=detail.booking,
-                           pay_links=links, locale_choices=locales.choices())
+                           pay_links=links, locale_choices=locales.choices(),
+                           timelines=timelines)
 
 
 @bp.post("/bookings/<uuid>/customer-locale")
@@ -225,7 +231,8 @@ def send_invoice_form(uuid: str) -> ResponseReturnValue:
                 booking, form.amount.cents, confirm_on_pay=form.confirm_on_pay.data,
                 send_type=form.send_type.data,
                 send_to_email_override=form.send_to_email_override.data or None,
-                memo=(form.memo.data or "").strip() or None)
+                memo=(form.memo.data or "").strip() or None,
+                due_at=local_to_utc(form.due_at.data, owner))
         except ServiceError as exc:
             form.service_error(*field_error(exc, money(booking.balance_cents, owner)))
         else:
@@ -321,9 +328,13 @@ def _settings_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
         if "branding" not in forms:
             branding = BrandingForm(formdata=None, name=owner.name, logo_url=owner.logo_url,
                                     brand_color=owner.brand_color)
+    notices = forms.get("notices") or NoticesForm(
+        formdata=None,
+        reminders=", ".join(str(o) for o in offsets(owner)),
+        notification_email=owner.notification_email, address=owner.address)
     return render_template("console/settings.html", origins_form=origins,
-                           branding_form=branding, new_key=forms.get("new_key"),
-                           stripe=connect_status(owner)), status
+                           branding_form=branding, notices_form=notices,
+                           new_key=forms.get("new_key"), stripe=connect_status(owner)), status
 
 
 def _save_settings(form: Any, data: dict[str, Any]) -> bool:
@@ -362,6 +373,19 @@ def settings_branding() -> ResponseReturnValue:
         flash("Branding saved.", "ok")
         return redirect(url_for("console.settings"))
     return _settings_page(422, branding=form)
+
+
+@bp.post("/settings/notices")
+def settings_notices() -> ResponseReturnValue:
+    """Reminder schedule, notification email, business address (as the API sets them)."""
+    form = NoticesForm()
+    if form.validate_on_submit() and _save_settings(form, {
+            "reminders": form.reminder_days(),
+            "notification_email": (form.notification_email.data or "").strip() or None,
+            "address": (form.address.data or "").strip() or None}):
+        flash("Reminders and notices saved.", "ok")
+        return redirect(url_for("console.settings"))
+    return _settings_page(422, notices=form)
 
 
 @bp.post("/settings/api-key")

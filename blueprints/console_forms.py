@@ -11,6 +11,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -74,6 +75,9 @@ class SendInvoiceForm(MoneyForm):
                                                SelectChoice("sms", "SMS")], default="email")
     memo = TextAreaField("Memo for the customer",
                          validators=[Optional(), Length(max=MAX_MEMO)])
+    due_at = DateTimeLocalField(
+        "Due by", format="%Y-%m-%dT%H:%M", validators=[Optional()],
+        description="Optional, in your time zone; reminders count from it.")
 
 
 class RefundForm(MoneyForm):
@@ -98,3 +102,26 @@ class BrandingForm(ConsoleForm):
                            description="An https:// image address.")
     brand_color = StringField("Brand colour", validators=[Optional(), Length(max=7)],
                               description="Like #0b5cab; used on the pay page.")
+
+
+class NoticesForm(ConsoleForm):
+    """Reminder schedule, where payment notices go, the address on receipts."""
+
+    reminders = StringField(
+        "Reminder days", validators=[Length(max=100)],
+        description="Days from the due date, comma-separated, like -3, 0, 2 (at most 5; "
+                    "empty: no reminders).")
+    notification_email = EmailField(
+        "Notification email", validators=[Optional(), Length(max=254)],
+        description="Payment and refund notices; empty: your support email.")
+    address = TextAreaField("Business address", validators=[Optional(), Length(max=500)],
+                            description="On receipts and calendar events.")
+
+    def reminder_days(self) -> list[int] | str:
+        """The offsets, or the text as typed when it is not a list of whole numbers."""
+        raw = (self.reminders.data or "").replace("\u2212", "-")
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        try:
+            return [int(p) for p in parts]
+        except ValueError:
+            return raw

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     g,
@@ -29,6 +30,7 @@ from services.common.locales import N_
 from services.common.money import format_money
 from services.common.urls import public_url_for
 from services.connect.accounts import account_for
+from services.documents.for_link import calendar_for_invoice, receipt_for_invoice
 from services.invoices import tokens
 from services.invoices.links import invoice_for_token
 from services.payments.attempts import complete_next_action, pay
@@ -222,3 +224,25 @@ def translated(body: dict[str, Any]) -> dict[str, Any]:
     if isinstance(inner, dict) and isinstance(inner.get("message"), str):
         inner["message"] = locales.translate(inner["message"])
     return body
+
+
+def _download(name: str, data: bytes, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/<token>/receipt.pdf")
+@token_lookups
+def receipt_pdf(token: str) -> ResponseReturnValue:
+    """The PDF receipt of the link's latest payment (it says so once refunded)."""
+    name, data = receipt_for_invoice(get_invoice_or_404(token))
+    return _download(name, data, "application/pdf")
+
+
+@bp.get("/<token>/booking.ics")
+@token_lookups
+def booking_ics(token: str) -> ResponseReturnValue:
+    """The booking as an iCalendar event, for the customer's calendar."""
+    name, data = calendar_for_invoice(get_invoice_or_404(token))
+    return _download(name, data, "text/calendar")

@@ -17,6 +17,7 @@ from blueprints.merchant_api import invoice_detail
 from blueprints.ratelimits import pay_attempts, token_lookups
 from models import Agreement, Invoice
 from services.bookings.summary import payment_history, read_rows
+from services.common.fields import isoformat
 from services.payments.attempts import pay
 from services.payments.locks import InvoiceRef
 from services.payments.rules import PayRequest, amount_due_now, unpayable_reason
@@ -58,6 +59,7 @@ def public_view(invoice: Invoice, agreements: list[Agreement]) -> dict[str, Any]
             "payable": reason is None, "message": reason[1] if reason else None,
             "allowPartial": invoice.allow_partial, "minPartialCents": invoice.min_partial_cents,
             "allowTip": invoice.allow_tip, "memo": invoice.memo,
+            "dueAt": isoformat(invoice.due_at),
         },
         merchant={"name": invoice.merchant.name},
         cart=booking.cart, totalCents=booking.total_cents, balanceCents=booking.balance_cents,

@@ -30,3 +30,15 @@ setup_vnu() {  # the Nu HTML checker (npm vnu-jar, runs on Java) for the HTML va
   fi
   npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@26.9.27 >/dev/null
 }
+
+setup_fonts() {  # the PDF receipt's fonts (services/documents/receipt_pdf.py): Debian packages
+  local want=()
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || want+=(fonts-dejavu-core)
+  [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || want+=(fonts-droid-fallback)
+  [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || want+=(fonts-nanum)
+  [ ${#want[@]} -gt 0 ] || return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${want[@]}" >/dev/null
+}

@@ -32,6 +32,7 @@ def demo_merchant() -> tuple[Merchant, str | None]:
     merchant, api_key = create_merchant(
         DEMO_MERCHANT, currency="usd", locale="en_US", brand_color="#0b5cab",
         support_email="hello@bluelagoon.example", calendar_sync=True,
+        address="North Pier 4, Split, Croatia", notification_email="bookings@bluelagoon.example",
     )
     Agreement.create(merchant=merchant, title="Liability waiver", body=WAIVER)
     Agreement.create(merchant=merchant, title="Cancellation policy", body=CANCELLATION)
@@ -69,6 +70,7 @@ def seed_demo() -> dict[str, Any]:
     # Demo data even when Connect has no account for it yet: its link says it cannot pay.
     invoice = create_invoice(
         booking, confirm_on_pay=True, memo="See you at the north pier at 9:15!",
+        due_at=utcnow().replace(microsecond=0) + timedelta(days=7),
         check_account=False,
     )
     return {"merchant": merchant, "booking": booking, "invoice": invoice, "api_key": api_key}

@@ -25,6 +25,7 @@ from services.bookings.records import create_booking, held_seats, touch
 from services.common import fields, locales
 from services.common.errors import Conflict, NotFound, ServiceError
 from services.common.paging import decode_cursor, encode_cursor, page_limit
+from services.reminders.schedule import time_zone
 
 MAX_PARTICIPANTS = 10_000
 
@@ -52,6 +53,9 @@ def _customer_fields(raw: Any, required: bool) -> dict[str, Any]:
         out["phone"] = fields.phone(fields.string(raw, "phone", max_length=32), "customer.phone")
     if "locale" in raw:
         out["locale"] = locales.customer_locale(raw["locale"])
+    if "timezone" in raw:
+        out["timezone"] = time_zone(fields.string(raw, "timezone", max_length=64),
+                                    "customer.timezone")
     return out
 
 
@@ -225,7 +229,8 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "status": booking.status,
         "confirmation_code": booking.confirmation_code,
         "customer": {"uuid": customer.uuid, "name": customer.name, "email": customer.email,
-                     "phone": customer.phone, "locale": customer.locale},
+                     "phone": customer.phone, "locale": customer.locale,
+                     "timezone": customer.timezone},
         "activity": booking.activity,
         "date": fields.isoformat(booking.date),
         "start_time": fields.isoformat(booking.start_time),

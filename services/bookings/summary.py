@@ -26,6 +26,7 @@ from services.common.compiled import CompiledSelect
 from services.common.fields import isoformat
 from services.common.money import format_money, minor_units, to_decimal
 from services.payments.rules import amount_due_now
+from services.reminders.schedule import customer_zone, due_text
 
 
 @lru_cache(maxsize=1024)
@@ -107,6 +108,8 @@ def booking_summary(invoice: Invoice, booking: Booking, merchant: Merchant,
         "percents": {pct: _percent(pct, locale) for pct in (10, 15, 20)},
         "memo": invoice.memo,
         "confirmation_code": booking.confirmation_code,
+        "due_by": due_text(invoice.due_at, customer_zone(booking.customer, merchant), locale)
+        if invoice.due_at else None,
     }
 
 

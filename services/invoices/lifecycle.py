@@ -28,6 +28,7 @@ def create_invoice(
     min_partial_cents: int | None = None,
     allow_tip: bool = False,
     expires_at: datetime | None = None,
+    due_at: datetime | None = None,
     check_account: bool = True,
 ) -> Invoice:
     """An open invoice for all or part of a booking's balance (422 when a rule says no).
@@ -60,13 +61,15 @@ def create_invoice(
         raise ServiceError("min_partial_cents must be between 1 and amount_cents.")
     if expires_at is not None and expires_at <= utcnow():
         raise ServiceError("expires_at must be in the future.")
+    if due_at is not None and due_at <= utcnow():
+        raise ServiceError("due_at must be in the future.", field="due_at")
     return Invoice.create(
         merchant=booking.merchant_id, booking=booking, token=tokens.new_nonce(),
         amount_cents=amount, currency=booking.merchant.currency,
         confirm_on_pay=confirm_on_pay, send_type=send_type,
         send_to_email_override=send_to_email_override, memo=memo,
         allow_partial=allow_partial, min_partial_cents=min_partial_cents,
-        allow_tip=allow_tip, expires_at=expires_at,
+        allow_tip=allow_tip, expires_at=expires_at, due_at=due_at,
     )
 
 def validate_delivery(booking: Booking, send_type: str, override: str | None) -> None:

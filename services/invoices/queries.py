@@ -43,6 +43,7 @@ def create_invoice_from_json(merchant: Merchant, data: dict[str, Any]) -> Invoic
                                              minimum=-fields.MAX_CENTS),
             allow_tip=fields.boolean(data, "allow_tip"),
             expires_at=fields.iso_datetime(data, "expires_at"),
+            due_at=fields.iso_datetime(data, "due_at" if "due_at" in data else "dueAt"),
         )
 
 
@@ -75,7 +76,8 @@ def invoice_json(invoice: Invoice, secret_key: str, base_url: str) -> dict[str, 
         "payments": [payment_json(p) for p in payments],
         **{name: fields.isoformat(getattr(invoice, name)) for name in (
             "sent_at", "viewed_at", "paid_at", "closed_at", "deleted_at", "expires_at",
-            "created_at", "updated_at")},
+            "due_at", "created_at", "updated_at")},
+        "dueAt": fields.isoformat(invoice.due_at),
     }
 
 

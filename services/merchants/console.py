@@ -211,9 +211,17 @@ def invoice_is_live(invoice: Invoice) -> bool:
 
 # ---- the Send Invoice composition -----------------------------------------------------------
 
+def local_to_utc(value: datetime | None, merchant: Merchant) -> datetime | None:
+    """A wall-clock time typed in the merchant's zone, as naive UTC."""
+    if value is None:
+        return None
+    local = value.replace(tzinfo=merchant_zone(merchant))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
 def create_and_send_invoice(booking: Booking, amount_cents: int, *, confirm_on_pay: bool,
                             send_type: str, send_to_email_override: str | None,
-                            memo: str | None) -> Invoice:
+                            memo: str | None, due_at: datetime | None = None) -> Invoice:
     """The seed's Send Invoice: create and queue the message in one transaction.
 
     The same two service calls as POST /api/v1/invoices then /send, so a refusal by
@@ -222,6 +230,6 @@ def create_and_send_invoice(booking: Booking, amount_cents: int, *, confirm_on_p
     with locked_transaction():
         invoice = create_invoice(
             booking, amount_cents, confirm_on_pay=confirm_on_pay, send_type=send_type,
-            send_to_email_override=send_to_email_override, memo=memo,
+            send_to_email_override=send_to_email_override, memo=memo, due_at=due_at,
         )
         return send_invoice(invoice)

@@ -12,6 +12,7 @@ from services.common import fields
 from services.common.errors import ServiceError
 from services.connect import fees
 from services.messaging import outbound
+from services.reminders.schedule import offsets, parse_reminders
 
 MAX_ORIGINS = 20
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -67,6 +68,9 @@ def settings_json(merchant: Merchant) -> dict[str, Any]:
         # Shown to the key's owner so it can verify the Paylink-Signature header.
         "webhook_secret": merchant.webhook_secret,
         "calendar_sync": merchant.calendar_sync,
+        "reminders": offsets(merchant),
+        "notification_email": merchant.notification_email,
+        "address": merchant.address,
         "branding": {
             "brand_color": merchant.brand_color,
             "logo_url": merchant.logo_url,
@@ -80,7 +84,8 @@ def settings_json(merchant: Merchant) -> dict[str, Any]:
 def update_settings(merchant: Merchant, data: dict[str, Any]) -> Merchant:
     """Apply a partial update; unknown fields are refused so typos do not pass silently."""
     known = {"name", "allowed_embed_origins", "webhook_url", "calendar_sync", "branding",
-             "locale", "timezone", "rotate_webhook_secret"}
+             "locale", "timezone", "rotate_webhook_secret", "reminders",
+             "notification_email", "address"}
     unknown = set(data) - known
     if unknown:
         raise ServiceError(f"Unknown settings: {', '.join(sorted(unknown))}.")
@@ -106,6 +111,13 @@ def update_settings(merchant: Merchant, data: dict[str, Any]) -> Merchant:
         merchant.calendar_sync = fields.boolean(data, "calendar_sync")
     if "branding" in data:
         _update_branding(merchant, data["branding"])
+    if "reminders" in data:
+        merchant.reminders = parse_reminders(data["reminders"])
+    if "notification_email" in data:
+        merchant.notification_email = fields.email(
+            fields.string(data, "notification_email", max_length=254), "notification_email")
+    if "address" in data:
+        merchant.address = fields.string(data, "address", max_length=500, multiline=True)
     merchant.save()
     return merchant
 

@@ -30,11 +30,15 @@ from services.common import locales
 from services.common.locales import N_
 from services.common.money import format_money
 from services.common.text import header_safe
+from services.documents.receipt_data import build_receipt
 from services.invoices.links import pay_url
 from services.messaging import outbound
 from services.messaging.segments import sms_text
+from services.messaging.attachments import attachments_for
+from services.messaging.notifications import merchant_notice_address
 from services.messaging.sms import sms_backend
 from services.payments.refunds import refund_excess
+from services.reminders.schedule import customer_zone, due_text
 
 log = logging.getLogger("paylink")
 # Subjects in the customer's language (the merchant's own mail stays English, as the console).
@@ -44,8 +48,11 @@ SUBJECTS = {
     "booking_confirmed": N_("%(merchant)s: your booking is confirmed (%(code)s)"),
     "booking_expired": N_("%(merchant)s: your unpaid booking was canceled"),
     "booking_expired_merchant": "Booking %(code)s canceled: not paid by its deadline",
+    "invoice_reminder": N_("Reminder from %(merchant)s: %(amount)s due for %(activity)s"),
+    "merchant_payment": "Payment received: %(paid)s for booking %(code)s",
+    "merchant_refund": "Refund sent: %(refund)s for booking %(code)s",
 }
-MERCHANT_TEMPLATES = ("booking_expired_merchant",)
+MERCHANT_TEMPLATES = ("booking_expired_merchant", "merchant_payment", "merchant_refund")
 
 
 class DeliveryError(RuntimeError):
@@ -94,9 +101,15 @@ def context(app: Flask, payload: dict[str, Any], for_merchant: bool = False
         ctx["amount"] = money(invoice.due_cents)
         ctx["pay_url"] = pay_url(invoice, app.config["SECRET_KEY"], app.config["PAYLINK_BASE_URL"],
                                  link_lang)
+        if invoice.due_at is not None:
+            ctx["due_by"] = due_text(invoice.due_at, customer_zone(customer, merchant),
+                                     number_locale)
     if payment is not None:
         ctx["paid"] = money(payment.amount_cents + payment.tip_cents)
         ctx["tip"] = money(payment.tip_cents)
+        ctx["receipt"] = build_receipt(payment)
+    if "refund_cents" in payload:
+        ctx["refund"] = money(int(payload["refund_cents"]))
     return ctx
 
 
@@ -107,14 +120,17 @@ def _skip_reason(template: str, ctx: dict[str, Any]) -> str | None:
             return "invoice deleted"
         if invoice.status != "open":
             return f"invoice {invoice.status}"
-    if template == "receipt" and ctx["payment"] is None:
+    if template.startswith("invoice_reminder") and ctx["booking"].status == "canceled":
+        return "booking canceled"
+    if template in ("receipt", "merchant_payment", "merchant_refund") and ctx["payment"] is None:
         return "payment missing"
     return None
 
 
 def _recipient(template: str, ctx: dict[str, Any]) -> str | None:
-    if template == "booking_expired_merchant":
-        return ctx["merchant"].support_email
+    if template in MERCHANT_TEMPLATES:
+        return (ctx["merchant"].support_email if template == "booking_expired_merchant"
+                else merchant_notice_address(ctx["merchant"]))
     invoice = ctx["invoice"]
     return (invoice.send_to_email_override if invoice is not None else None) or ctx[
         "customer"].email
@@ -136,7 +152,8 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
     with force_locale(locales.babel_name(ctx["lang"])):
         ctx["subject"] = header_safe(locales.translate(
             SUBJECTS[template], merchant=ctx["merchant"].name, amount=ctx.get("amount", ""),
-            activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code))
+            activity=ctx["booking"].activity, code=ctx["booking"].confirmation_code,
+            paid=ctx.get("paid", ""), refund=ctx.get("refund", "")))
         message = Message(
             subject=encoded_subject(ctx["subject"]), recipients=[header_safe(to)],
             body=render_template(f"email/{template}.txt", **ctx),
@@ -145,6 +162,8 @@ def send_email(app: Flask, msg: OutboxMessage) -> str | None:
     # One Message-ID per outbox row (a receiver can spot a redelivery after a crash), set
     # as flask-mail's own: a second one in extra_headers would make two headers.
     message.msgId = f"<{msg.uuid}@paylink>"
+    for filename, content_type, data in attachments_for(template, ctx):
+        message.attach(filename, content_type, data)
     mail.send(message)
     _mark_sent(template, ctx)
     return None
@@ -159,18 +178,28 @@ def encoded_subject(subject: str) -> str:
     return Header(subject, "utf-8", maxlinelen=10_000).encode()
 
 
+def reminder_sms_text(ctx: dict[str, Any]) -> str:
+    """A short reminder with the same link; the merchant's name cut to fit one SMS."""
+    url, amount = ctx["pay_url"], ctx["amount"]
+    tail = f": reminder, {amount} due. Pay: {url}"
+    merchant = ctx["merchant"].name[: max(SMS_LIMIT - len(tail), 0)]
+    text = f"{merchant}{tail}"
+    return text if len(text) <= SMS_LIMIT else f"{amount} due. Pay: {url}"[:SMS_LIMIT]
+
+
 def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
     ctx = context(app, msg.payload)
     if ctx is None:
         return "skipped: booking deleted"
-    reason = _skip_reason("invoice_sms", ctx)
+    reason = _skip_reason(msg.payload.get("template") or "invoice_sms", ctx)
     phone = ctx["customer"].phone
     if reason or not phone:
         return f"skipped: {reason or 'no phone number'}"
     try:
+        reminder = msg.payload.get("template") == "invoice_reminder_sms"
         with force_locale(locales.babel_name(ctx["lang"])):
-            text = sms_text(ctx["merchant"].name, ctx["booking"].activity, ctx["amount"],
-                            ctx["pay_url"])
+            text = reminder_sms_text(ctx) if reminder else sms_text(
+                ctx["merchant"].name, ctx["booking"].activity, ctx["amount"], ctx["pay_url"])
         sms_backend(app).send(phone, text)
     except Exception as exc:
         raise DeliveryError(f"SMS failed: {exc}") from exc

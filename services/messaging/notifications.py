@@ -25,6 +25,20 @@ def queue_invoice_message(invoice: Invoice, *, resend: bool = False) -> bool:
                                "booking_uuid": _booking_uuid(invoice)}, invoice.merchant_id)
 
 
+def queue_reminder(invoice: Invoice, offset_days: int, key: str) -> bool:
+    """A reminder of the invoice (services.reminders), by the channel it was sent by."""
+    kind = "sms" if invoice.send_type == "sms" else "email"
+    template = "invoice_reminder_sms" if kind == "sms" else "invoice_reminder"
+    return enqueue(kind, key, {"template": template, "invoice_uuid": invoice.uuid,
+                               "booking_uuid": _booking_uuid(invoice),
+                               "offset_days": offset_days}, invoice.merchant_id)
+
+
+def merchant_notice_address(merchant: Merchant) -> str | None:
+    """Where payment and refund notices go: the notification address, else support's."""
+    return merchant.notification_email or merchant.support_email
+
+
 def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: Booking,
                            confirmed_now: bool) -> None:
     """Everything one succeeded payment causes; safe to call again for the same payment.
@@ -40,6 +54,9 @@ def queue_payment_messages(payment: CustomerPayment, invoice: Invoice, booking: 
     if confirmed_now:
         messages.append(("email", f"booking-confirmed:{booking.uuid}",
                          {"template": "booking_confirmed", **ref}))
+    if merchant_notice_address(merchant):
+        messages.append(("email", f"merchant-payment:{payment.uuid}",
+                         {"template": "merchant_payment", **ref}))
     if merchant.calendar_sync:
         messages.append(("calendar_sync", f"calendar:{payment.uuid}",
                          {"event": "payment", **ref}))
@@ -74,8 +91,17 @@ def queue_refund_webhook(payment: CustomerPayment, stripe_refund_id: str,
     beyond the booking's balance."""
     merchant = Merchant.select().join(Booking, on=(Booking.merchant == Merchant.id)).where(
         Booking.id == payment.booking_id).get()
+    booking = Booking.get_by_id(payment.booking_id)
+    invoice = Invoice.get_or_none(Invoice.id == payment.invoice_id)
+    ref = {"payment_uuid": payment.uuid, "booking_uuid": booking.uuid,
+           "invoice_uuid": invoice.uuid if invoice else None, "refund_id": stripe_refund_id,
+           "refund_cents": amount_cents}
+    if merchant_notice_address(merchant):
+        enqueue("email", f"merchant-refund:{stripe_refund_id}",
+                {"template": "merchant_refund", **ref}, merchant)
     queue_merchant_webhook(merchant, "payment.refunded", f"refund:{stripe_refund_id}", {
         "payment_uuid": payment.uuid, "refund_id": stripe_refund_id,
+        "booking_uuid": booking.uuid, "invoice_uuid": ref["invoice_uuid"],
         "amount_cents": amount_cents, "refunded_cents": payment.refunded_cents,
         "reason": reason or "requested",
     })

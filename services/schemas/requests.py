@@ -53,6 +53,8 @@ class CustomerIn(Body):
         "The customer's language for the pay page, emails and SMS: one of "
         + ", ".join(LOCALES) + " (other spellings of these, e.g. ja-JP, are read as them); "
         "null: the browser's, then the merchant's."))] | None = None
+    timezone: Annotated[str, Field(max_length=64, description="IANA zone, e.g. Europe/Berlin; "
+                                   "default: the merchant's.")] | None = None
 
 
 class AgreementCreate(Body):
@@ -105,6 +107,9 @@ class InvoiceCreate(Body):
     min_partial_cents: int | None = Field(None, description=CENTS)
     allow_tip: bool | None = None
     expires_at: DateTime | None = None
+    due_at: DateTime | None = Field(None, description="When payment is due; reminders count "
+                                    "from it (the merchant's reminders).")
+    dueAt: DateTime | None = Field(None, description="Same as due_at.")
 
 
 class InvoiceReopen(Body):
@@ -132,6 +137,13 @@ class MerchantPatch(Body):
     locale: Annotated[str, Field(max_length=16)] | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
     branding: BrandingIn | None = None
+    reminders: Annotated[list[int], Field(max_length=5, description=(
+        "Reminder offsets in days from an invoice's due date, e.g. [-3, 0, 2]; [] for none."
+    ))] | None = None
+    notification_email: Annotated[str, Field(max_length=254, description=(
+        "Where payment and refund notices go (default: branding.support_email)."))] | None = None
+    address: Annotated[str, Field(max_length=500, description=(
+        "Shown on receipts and calendar events."))] | None = None
 
 
 class PayBody(Body):

@@ -72,6 +72,8 @@ class Invoice(Shape):
     closed_at: Time = None
     deleted_at: Time = None
     expires_at: Time = None
+    due_at: Time = None
+    dueAt: Time = None
     created_at: Time = None
     updated_at: Time = None
 
@@ -82,6 +84,7 @@ class CustomerOut(Shape):
     email: Opt = None
     phone: Opt = None
     locale: Opt = None
+    timezone: Opt = None
 
 
 class AgreementRef(Shape):
@@ -148,6 +151,9 @@ class Merchant(Shape):
     webhook_secret: Opt = None
     calendar_sync: bool | None = None
     branding: Branding | None = None
+    reminders: list[int] | None = None
+    notification_email: Opt = None
+    address: Opt = None
     platformFee: PlatformFee | None = None  # noqa: N815
 
 

@@ -1,0 +1,1 @@
+"""The periodic work in one place: auto-expire, reminders, the outbox."""
