@@ -33,9 +33,9 @@ from services.common.text import header_safe
 from services.documents.receipt_data import build_receipt
 from services.invoices.links import pay_url
 from services.messaging import outbound
-from services.messaging.segments import sms_text
 from services.messaging.attachments import attachments_for
 from services.messaging.notifications import merchant_notice_address
+from services.messaging.segments import reminder_sms_text, sms_text
 from services.messaging.sms import sms_backend
 from services.payments.refunds import refund_excess
 from services.reminders.schedule import customer_zone, due_text
@@ -178,15 +178,6 @@ def encoded_subject(subject: str) -> str:
     return Header(subject, "utf-8", maxlinelen=10_000).encode()
 
 
-def reminder_sms_text(ctx: dict[str, Any]) -> str:
-    """A short reminder with the same link; the merchant's name cut to fit one SMS."""
-    url, amount = ctx["pay_url"], ctx["amount"]
-    tail = f": reminder, {amount} due. Pay: {url}"
-    merchant = ctx["merchant"].name[: max(SMS_LIMIT - len(tail), 0)]
-    text = f"{merchant}{tail}"
-    return text if len(text) <= SMS_LIMIT else f"{amount} due. Pay: {url}"[:SMS_LIMIT]
-
-
 def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
     ctx = context(app, msg.payload)
     if ctx is None:
@@ -198,8 +189,9 @@ def send_sms(app: Flask, msg: OutboxMessage) -> str | None:
     try:
         reminder = msg.payload.get("template") == "invoice_reminder_sms"
         with force_locale(locales.babel_name(ctx["lang"])):
-            text = reminder_sms_text(ctx) if reminder else sms_text(
-                ctx["merchant"].name, ctx["booking"].activity, ctx["amount"], ctx["pay_url"])
+            text = (reminder_sms_text(ctx["merchant"].name, ctx["amount"], ctx["pay_url"])
+                    if reminder else sms_text(ctx["merchant"].name, ctx["booking"].activity,
+                                              ctx["amount"], ctx["pay_url"]))
         sms_backend(app).send(phone, text)
     except Exception as exc:
         raise DeliveryError(f"SMS failed: {exc}") from exc

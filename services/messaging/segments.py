@@ -16,6 +16,8 @@ GSM7 = frozenset(
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 FULL = N_("%(merchant)s: %(amount)s due for %(activity)s. Pay: %(url)s")
 SHORT = N_("%(amount)s due. Pay: %(url)s")
+REMINDER = N_("%(merchant)s: reminder, %(amount)s due. Pay: %(url)s")
+REMINDER_SHORT = N_("Reminder: %(amount)s due. Pay: %(url)s")
 # Invisible or look-alike characters Babel puts in amounts: plain spaces keep GSM-7.
 _PLAIN = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200e": None,
                         "\u200f": None, "\u061c": None})
@@ -62,4 +64,16 @@ def sms_text(merchant: str, activity: str, amount: str, url: str) -> str:
                         activity=activity[: room - len(kept)].rstrip())
         if segments(cut) <= target:
             return cut
+    return short
+
+
+def reminder_sms_text(merchant: str, amount: str, url: str) -> str:
+    """A payment reminder with the same link, in the current language: the merchant's name
+    cut to fit the segments the short sentence needs; the link is always whole."""
+    amount = amount.translate(_PLAIN)
+    short = translate(REMINDER_SHORT, amount=amount, url=url)
+    fixed = translate(REMINDER, merchant="", amount=amount, url=url)
+    room = capacity(fixed, segments(short)) - length(fixed)
+    if room >= 8:
+        return translate(REMINDER, merchant=merchant[:room].strip(), amount=amount, url=url)
     return short
