@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import flask_babel
-from babel import Locale
 from flask import g, has_request_context
 
 from services.common.errors import ServiceError
@@ -98,19 +97,59 @@ def direction(tag: str) -> str:
     return "rtl" if tag in RTL else "ltr"
 
 
-# Names a reader looks for in a list, where CLDR's long form would not be.
-_NAMES = {"zh": "简体中文", "zh-HK": "繁體中文（香港）", "zh-TW": "繁體中文（台灣）",
-          "pt": "Português (Portugal)", "id": "Bahasa Indonesia", "ms": "Bahasa Melayu",
-          "en-GB": "English (UK)"}
+# Each language's own name for itself, as the picker lists it: CLDR's display names
+# (Babel's get_display_name) written out once, with the short forms a reader looks for in a
+# list (简体中文, English (UK), ...). Asking Babel per page would load all 42 locales' CLDR
+# data into every worker (about 90 MB) to print 42 words.
+ENDONYMS = {
+    'ar': 'العربية',
+    'bg': 'Български',
+    'cs': 'Čeština',
+    'da': 'Dansk',
+    'de': 'Deutsch',
+    'el': 'Ελληνικά',
+    'en': 'English',
+    'en-GB': 'English (UK)',
+    'es': 'Español',
+    'es-419': 'Español (Latinoamérica)',
+    'et': 'Eesti',
+    'fi': 'Suomi',
+    'fil': 'Filipino',
+    'fr': 'Français',
+    'fr-CA': 'Français (Canada)',
+    'he': 'עברית',
+    'hr': 'Hrvatski',
+    'hu': 'Magyar',
+    'id': 'Bahasa Indonesia',
+    'it': 'Italiano',
+    'ja': '日本語',
+    'ko': '한국어',
+    'lt': 'Lietuvių',
+    'lv': 'Latviešu',
+    'ms': 'Bahasa Melayu',
+    'mt': 'Malti',
+    'nb': 'Norsk bokmål',
+    'nl': 'Nederlands',
+    'pl': 'Polski',
+    'pt': 'Português (Portugal)',
+    'pt-BR': 'Português (Brasil)',
+    'ro': 'Română',
+    'ru': 'Русский',
+    'sk': 'Slovenčina',
+    'sl': 'Slovenščina',
+    'sv': 'Svenska',
+    'th': 'ไทย',
+    'tr': 'Türkçe',
+    'vi': 'Tiếng Việt',
+    'zh': '简体中文',
+    'zh-HK': '繁體中文（香港）',
+    'zh-TW': '繁體中文（台灣）',
+}
 
 
 def endonym(tag: str) -> str:
     """The language's own name for itself, as the picker lists it."""
-    if tag in _NAMES:
-        return _NAMES[tag]
-    name = babel_name(tag)
-    text = Locale.parse(name).get_display_name(name) or tag
-    return text[:1].upper() + text[1:]
+    return ENDONYMS.get(tag, tag)
 
 
 def choices() -> list[tuple[str, str]]:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from services.documents.receipt_data import Receipt
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # fontTools reports every table it cannot subset (Nanum's hinting tables) at WARNING.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
@@ -70,6 +72,10 @@ def _safe(text: str, family: str) -> str:
 
 def receipt_pdf(receipt: Receipt) -> bytes:
     """One A4 page (more for long carts): merchant, payment, booking, refunds."""
+    # fpdf2 brings fontTools: about 38 MB per process, for a document a customer asks for
+    # once. It is loaded the first time a receipt is made, not in every web worker.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Receipt {receipt.confirmation_number}")
     pdf.set_author(receipt.merchant)
