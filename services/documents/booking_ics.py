@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
-
 from models import Booking, Merchant, utcnow
 from services.reminders.schedule import zone
 
@@ -32,6 +30,9 @@ def _span(booking: Booking, merchant: Merchant) -> tuple[date | datetime, date |
 
 def booking_ics(booking: Booking, merchant: Merchant) -> bytes:
     """One VEVENT in a VCALENDAR: activity, start and end, place, confirmation code."""
+    # Loaded on the first .ics (a few MB per process), as fpdf2 is for receipts.
+    from icalendar import Calendar, Event
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
