@@ -48,6 +48,11 @@ def extracted() -> list[str | tuple[str, ...]]:
     return list(seen)
 
 
+def _order(msgid: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A sort key for singular (str) and plural (tuple) msgids together."""
+    return (msgid,) if isinstance(msgid, str) else msgid
+
+
 def texts(tag: str, keys: dict[str, Any]) -> dict[str, Any]:
     """key -> text for ``tag``, its BASE's texts under its own; English is the msgid."""
     if tag == "en":
@@ -87,9 +92,10 @@ def catalog_paths(tag: str) -> tuple[Path, Path]:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     problems = []
-    missing = sorted(set(extracted()) - set(KEYS.values()))
+    found, keyed = set(extracted()), set(KEYS.values())
+    missing = sorted(found - keyed, key=_order)
     problems += [f"no key in translations/source/keys.py for {m!r}" for m in missing]
-    unused = sorted(set(KEYS.values()) - set(extracted()))
+    unused = sorted(keyed - found, key=_order)
     problems += [f"key for a message no code uses: {m!r}" for m in unused]
     wanted = [t for t in LOCALES if t == "en" or (SOURCE / f"{t}.py").exists()]
     problems += [f"{t}: no translations/source/{t}.py" for t in LOCALES if t not in wanted]

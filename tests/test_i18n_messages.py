@@ -4,6 +4,7 @@ loopback; links carry the language; the invoice SMS is one segment where it can 
 from __future__ import annotations
 
 import email
+from datetime import datetime
 from email import policy
 from email.header import decode_header, make_header
 
@@ -11,11 +12,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 
-from models import Customer, CustomerPayment, db
+from models import Booking, Customer, CustomerPayment, db
 from services.common.locales import LOCALES, babel_name, translate
 from services.invoices.lifecycle import send_invoice
-from services.messaging.notifications import queue_booking_expired, queue_payment_messages
-from services.messaging.segments import SHORT, is_gsm7, segments, sms_text
+from services.messaging.notifications import (
+    queue_booking_expired,
+    queue_payment_messages,
+    queue_reminder,
+)
+from services.messaging.segments import SHORT, is_gsm7, reminder_sms_text, segments, sms_text
 from services.messaging.worker import run_once
 from tests import factories
 from tests.test_outbox import Inbox, smtp_app  # noqa: F401 (fixture)
@@ -23,13 +28,20 @@ from tests.test_outbox import Inbox, smtp_app  # noqa: F401 (fixture)
 EXPECT = {  # what each language's mails must say, in its own words
     "de": {"invoice": "fällig für Kayak tour", "hello": "Hallo Pat Doe,",
            "receipt": "Zahlung erhalten", "confirmed": "ist bestätigt",
-           "expired": "storniert", "sms": "fällig für Kayak tour. Zahlen:"},
+           "expired": "storniert", "sms": "fällig für Kayak tour. Zahlen:",
+           "amount": "Betrag:", "tip": "Trinkgeld:", "people": "3 Teilnehmer",
+           "reminder": "Erinnerung von Test Tours", "intro": "Zur Erinnerung:",
+           "due_by": "Zahlbar bis"},
     "ja": {"invoice": "のお支払い", "hello": "Pat Doe 様", "receipt": "お支払いを受け付けました",
            "confirmed": "ご予約が確定しました", "expired": "キャンセル",
-           "sms": "のお支払い"},
+           "sms": "のお支払い", "amount": "金額：", "tip": "チップ：", "people": "3名",
+           "reminder": "Test Toursからのリマインダー", "intro": "リマインダー：",
+           "due_by": "お支払い期限："},
     "ar": {"invoice": "مستحق مقابل Kayak tour", "hello": "مرحبًا Pat Doe،",
            "receipt": "تم استلام الدفعة", "confirmed": "تم تأكيد حجزك",
-           "expired": "تم إلغاء", "sms": "مستحق"},  # the link alone takes 2 UCS-2 segments
+           "expired": "تم إلغاء", "sms": "مستحق",  # the link alone takes 2 UCS-2 segments
+           "amount": "المبلغ:", "tip": "الإكرامية:", "people": "3 مشاركين",
+           "reminder": "تذكير من Test Tours", "intro": "تذكير:", "due_by": "آخر موعد للدفع:"},
 }
 
 
@@ -54,6 +66,7 @@ def test_emails_in_the_customers_language(smtp_app, tag):  # noqa: F811 (fixture
         with app.app_context(), db.connection_context():
             invoice = factories.invoice(confirm_on_pay=True)
             booking = invoice.booking
+            Booking.update(participants=3).where(Booking.id == booking.id).execute()
             Customer.update(locale=tag).where(Customer.id == booking.customer_id).execute()
             send_invoice(invoice)
             send_invoice(invoice, resend=True)
@@ -81,6 +94,51 @@ def test_emails_in_the_customers_language(smtp_app, tag):  # noqa: F811 (fixture
     subjects = " ".join(m[0] for m in mails)
     assert words["receipt"] in subjects and words["confirmed"] in subjects
     assert words["expired"] in subjects
+    (_, text, html), = [m for m in mails if words["receipt"] in m[0]]
+    for body in (text, html):
+        assert words["amount"] in body and words["tip"] in body and words["people"] in body
+        assert "Amount:" not in body and "participant" not in body and "attached" not in body
+
+
+@pytest.mark.parametrize("tag", ["de", "ja", "ar"])
+def test_reminder_email_in_the_customers_language(smtp_app, tag):  # noqa: F811 (fixture)
+    app = smtp_app
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=app.smtp_port)
+    controller.start()
+    try:
+        with app.app_context(), db.connection_context():
+            invoice = factories.invoice(due_at=datetime(2030, 5, 20, 10, 0))
+            Customer.update(locale=tag).where(
+                Customer.id == invoice.booking.customer_id).execute()
+            queue_reminder(invoice, -1, f"reminder-test:{tag}")
+            assert run_once(app).delivered == 1
+    finally:
+        controller.stop()
+    (subject, text, html), = [parts(m["text"]) for m in inbox.messages]
+    words = EXPECT[tag]
+    assert words["reminder"] in subject and "Reminder" not in subject
+    for body in (text, html):
+        assert words["hello"] in body and words["intro"] in body and words["due_by"] in body
+        assert f"?lang={tag}" in body
+        for english in ("Hello", "A reminder", "Due by", "Pay here", "Or open this link"):
+            assert english not in body, (english, body)
+
+
+def test_every_locales_reminder_sms_is_as_short_as_its_invoice_sms(app):
+    """The reminder SMS keeps the invoice SMS's alphabet (GSM-7 where it is) and never
+    needs more segments than it; the link is never cut."""
+    url = "https://pay.example.com/pay/" + "T" * 60
+    with app.test_request_context("/"):
+        for tag in LOCALES:
+            link = url + f"?lang={tag}"
+            invoice = sms_of(tag, "Harbour Bikes", "Sunset kayak tour", "€100.00", link)
+            with force_locale(babel_name(tag)):
+                reminder = reminder_sms_text("Harbour Bikes", "€100.00", link)
+            assert reminder.endswith(link), tag
+            assert is_gsm7(reminder) == is_gsm7(invoice), (tag, reminder)
+            assert segments(reminder) <= segments(invoice), (tag, reminder)
+            assert tag.startswith("en") or "due" not in reminder, (tag, reminder)
 
 
 @pytest.mark.parametrize("tag", ["de", "ja", "ar"])

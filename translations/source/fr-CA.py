@@ -17,4 +17,9 @@ T = {
     "subject_invoice": "%(merchant)s : %(amount)s à payer pour %(activity)s",
     "is_due": "%(amount)s sont à payer pour %(activity)s le %(when)s.",
     "bank_tab": "La page de votre banque s’est ouverte dans un nouvel onglet.",
+    "due_by": "À payer au plus tard le %(when)s.",
+    "due_by_label": "À payer au plus tard le %(when)s",
+    "reminder_intro": "Petit rappel : %(amount)s sont à payer pour %(activity)s le %(when)s.",
+    "attached": "Vous trouverez en pièces jointes votre reçu (PDF) et la réservation pour votre calendrier (.ics).",
+    "add_calendar": "Ajouter au calendrier (.ics)",
 }

@@ -110,4 +110,20 @@ KEYS = {
     # the invoice SMS (services.messaging.segments): keep it short and GSM-7 where possible
     "sms": "%(merchant)s: %(amount)s due for %(activity)s. Pay: %(url)s",
     "sms_short": "%(amount)s due. Pay: %(url)s",
+    # due dates and reminders (services.reminders)
+    "due_by": "Due by %(when)s.",
+    "due_by_label": "Due by %(when)s",
+    "reminder_intro": "A reminder: %(amount)s is due for %(activity)s on %(when)s.",
+    "subject_reminder": "Reminder from %(merchant)s: %(amount)s due for %(activity)s",
+    # the receipt email, its attachments and the pay page's downloads (services.documents)
+    "card": "Card:",
+    "amount": "Amount:",
+    "tip": "Tip:",
+    "participants": ("%(num)d participant", "%(num)d participants"),
+    "attached": "Your receipt (PDF) and the booking for your calendar (.ics) are attached.",
+    "download_receipt": "Download receipt (PDF)",
+    "add_calendar": "Add to calendar (.ics)",
+    # the reminder SMS (services.messaging.segments): short, GSM-7 where the invoice SMS is
+    "sms_reminder": "%(merchant)s: reminder, %(amount)s due. Pay: %(url)s",
+    "sms_reminder_short": "Reminder: %(amount)s due. Pay: %(url)s",
 }

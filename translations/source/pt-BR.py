@@ -63,4 +63,9 @@ T = {
     "thanks_tip": "Obrigado: recebemos seu pagamento de %(amount)s (incluindo uma gorjeta de "
                   "%(tip)s).",
     "balance": "Saldo ainda devido: %(amount)s",
+    "reminder_intro": "Lembrete: você tem %(amount)s a pagar por %(activity)s em %(when)s.",
+    "amount": "Valor:",
+    "attached": "Seu recibo (PDF) e a reserva para sua agenda (.ics) estão em anexo.",
+    "download_receipt": "Baixar recibo (PDF)",
+    "add_calendar": "Adicionar à agenda (.ics)",
 }

@@ -14,4 +14,7 @@ T = {
     "processing": "您的付款正在處理中，完成後我們會以電郵通知您。",
     "questions": "有任何疑問？請電郵至 %(email)s。",
     "confirmation_number": "付款確認編號：",
+    "participants": ["%(num)d 位參加者"],
+    "attached": "附件包括您的收據（PDF）及可加入日曆的預訂（.ics）。",
+    "add_calendar": "加入日曆（.ics）",
 }
