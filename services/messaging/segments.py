@@ -50,30 +50,33 @@ def sms_text(merchant: str, activity: str, amount: str, url: str) -> str:
     """The invoice SMS in the current language, in as few segments as the short sentence
     needs (one, unless the script or the link forbid it): the whole sentence when it fits,
     else with the names cut to fit, else the short one. The link is always whole."""
-    amount = amount.translate(_PLAIN)
-    short = translate(SHORT, amount=amount, url=url)
-    target = segments(short)
-    full = translate(FULL, merchant=merchant, amount=amount, activity=activity, url=url)
-    if segments(full) <= target:
-        return full
-    fixed = translate(FULL, merchant="", amount=amount, activity="", url=url)
-    room = capacity(full, target) - length(fixed)
-    if room >= 8:
-        kept = merchant[: max(room // 3, 3)].rstrip()
-        cut = translate(FULL, merchant=kept, amount=amount, url=url,
-                        activity=activity[: room - len(kept)].rstrip())
-        if segments(cut) <= target:
-            return cut
-    return short
+    return _fitted(FULL, SHORT, amount, url, merchant=merchant, activity=activity)
 
 
 def reminder_sms_text(merchant: str, amount: str, url: str) -> str:
-    """A payment reminder with the same link, in the current language: the merchant's name
-    cut to fit the segments the short sentence needs; the link is always whole."""
+    """A payment reminder with the same link, fitted as the invoice SMS is."""
+    return _fitted(REMINDER, REMINDER_SHORT, amount, url, merchant=merchant)
+
+
+def _fitted(message: str, short_message: str, amount: str, url: str, **names: str) -> str:
+    """``message`` with its names, in no more segments than ``short_message`` takes: whole,
+    else with the names cut (the first to a third of the room, the last to what is left),
+    else ``short_message``."""
     amount = amount.translate(_PLAIN)
-    short = translate(REMINDER_SHORT, amount=amount, url=url)
-    fixed = translate(REMINDER, merchant="", amount=amount, url=url)
-    room = capacity(fixed, segments(short)) - length(fixed)
+    short = translate(short_message, amount=amount, url=url)
+    target = segments(short)
+    full = translate(message, amount=amount, url=url, **names)
+    if segments(full) <= target:
+        return full
+    fixed = translate(message, amount=amount, url=url, **dict.fromkeys(names, ""))
+    room = capacity(full, target) - length(fixed)
     if room >= 8:
-        return translate(REMINDER, merchant=merchant[:room].strip(), amount=amount, url=url)
+        kept: dict[str, str] = {}
+        *first, last = names
+        for name in first:
+            kept[name] = names[name][: max(room // 3, 3)].rstrip()
+        kept[last] = names[last][: room - sum(map(len, kept.values()))].rstrip()
+        cut = translate(message, amount=amount, url=url, **kept)
+        if segments(cut) <= target:
+            return cut
     return short
