@@ -117,5 +117,9 @@ def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/api/v1/openapi.json")
 @operation("This document (OpenAPI 3.1).", dict[str, Any], auth="none")
 def openapi_json() -> ResponseReturnValue:
-    """The OpenAPI 3.1 document."""
-    return jsonify(build(current_app))
+    """The OpenAPI 3.1 document (built once per app: Flask takes no routes after its first
+    request, so the document cannot change)."""
+    spec = current_app.extensions.get("openapi")
+    if spec is None:
+        spec = current_app.extensions["openapi"] = build(current_app)
+    return jsonify(spec)
